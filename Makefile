@@ -1,0 +1,46 @@
+# kt_lrsearch: `make test` is what CI runs; `make install` builds .venv once.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
+SOURCES := kt_lrsearch cli.py tests bench
+
+.PHONY: install test test-slow test-all lint format bench clean search
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $(STAMP)
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+install: $(STAMP)
+
+# Fast suite (no model training): a few minutes on 2 cores.
+test: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+# Tests that train models or run whole searches.
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow || [ $$? -eq 5 ]  # 5: no slow test collected
+
+test-all: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check $(SOURCES)
+	$(PY) -m ruff format --check $(SOURCES)
+
+format: $(STAMP)
+	$(PY) -m ruff format $(SOURCES)
+	$(PY) -m ruff check --fix $(SOURCES)
+
+bench: $(BENCH_STAMP)
+	$(PY) bench/bench_oracle.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

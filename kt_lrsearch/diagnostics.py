@@ -1,0 +1,95 @@
+"""A snapshot of one oracle decision, as plain arrays (no Keras Tuner objects).
+
+Plotting and reports read this record only, so they show exactly what the
+decision was made with and never import TensorFlow or Keras Tuner.
+
+Shapes: m candidates, n observations, r pending (running) trials, d tuned
+dimensions. "Objective units" means the units and direction of the tuner's
+objective (accuracy stays accuracy, a loss stays a loss).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+# Statuses of an observation as the GP saw it.
+OK = "COMPLETED"
+FAILED = "FAILED"  # the trial raised, or Keras Tuner marked it invalid/failed
+DIVERGED = "DIVERGED"  # completed with a NaN or infinite score
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagnostics:
+    """What the oracle knew and decided at one step.
+
+    Attributes:
+        names: Tuned hyperparameter names, one per unit-cube coordinate, (d,).
+        direction: "max" or "min", the objective's direction.
+        grid_unit: Candidates in the unit cube, (m, d).
+        grid: Candidate values in hyperparameter units when d == 1 and the
+            hyperparameter is numeric (the log-spaced learning rates), (m,);
+            else None.
+        mean: GP posterior mean at the candidates, objective units, (m,).
+        std: GP posterior standard deviation, objective units, (m,).
+        ei: Expected Improvement, objective units, (m,); may underflow to 0.
+        log_ei: log EI, (m,); finite wherever the posterior std is positive.
+        obs_unit: Observed points in the unit cube, (n, d).
+        obs_x: Observed values when d == 1 and numeric, (n,); else None.
+        obs_values: Each observation's hyperparameter values, (n,) dicts.
+        obs_scores: Raw scores (NaN for failed trials), objective units, (n,).
+        obs_model_scores: Scores as the GP saw them (failures penalised), (n,).
+        obs_status: Per observation: "COMPLETED", "FAILED" or "DIVERGED", (n,).
+        obs_trial_ids: Trial ids of the observations, (n,).
+        pending_unit: Running trials, fantasised at the posterior mean, (r, d).
+        incumbent: Best posterior mean at a completed observation, objective
+            units (the EI reference), or None before any completed trial.
+        next_unit: The proposed point, (d,), or None when the oracle stops.
+        next_x: The proposed value when d == 1 and numeric, else None.
+        next_values: The proposed hyperparameter values, or None.
+        initial_design: True when the proposal comes from the initial design.
+        stop_reason: Why the oracle stops ("" when it does not).
+    """
+
+    names: tuple[str, ...]
+    direction: str
+    grid_unit: FloatArray
+    grid: FloatArray | None
+    mean: FloatArray
+    std: FloatArray
+    ei: FloatArray
+    log_ei: FloatArray
+    obs_unit: FloatArray
+    obs_x: FloatArray | None
+    obs_values: tuple[dict[str, Any], ...]
+    obs_scores: FloatArray
+    obs_model_scores: FloatArray
+    obs_status: tuple[str, ...]
+    obs_trial_ids: tuple[str, ...]
+    pending_unit: FloatArray
+    incumbent: float | None
+    next_unit: FloatArray | None
+    next_x: float | None
+    next_values: dict[str, Any] | None
+    initial_design: bool
+    stop_reason: str
+
+    @property
+    def has_model(self) -> bool:
+        """Whether a GP posterior is present (False before any observation)."""
+        return self.mean.shape[0] > 0
+
+    @property
+    def best_index(self) -> int | None:
+        """Index of the best completed observation, or None if none completed."""
+        ok = np.flatnonzero(np.asarray(self.obs_status) == OK)
+        if ok.size == 0:
+            return None
+        scores = self.obs_scores[ok]
+        pick = np.argmax(scores) if self.direction == "max" else np.argmin(scores)
+        return int(ok[pick])

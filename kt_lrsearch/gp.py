@@ -1,0 +1,321 @@
+"""Gaussian-process surrogate: Matern-5/2 kernel, MAP hyperparameters, posterior.
+
+The GP lives on the unit cube (the hyperparameters' ``value_to_prob`` embedding)
+and sees standardised observations; this module never sees Keras Tuner objects.
+
+Glossary of names and shapes:
+    n: number of observations; d: input dimensions; m: query points;
+    k: L-BFGS restarts; p = d + 2: number of GP hyperparameters.
+    x_obs: (n, d) float64 in [0, 1]^d.        y_obs: (n,) float64, raw units.
+    z_obs: (n,) standardised y_obs.            x_query: (m, d) float64.
+    theta: (p,) or (k, p) unconstrained parameters, squashed into bounds:
+        [log amplitude, log noise variance, log length_scale_1 .. log length_scale_d].
+
+Model (on standardised z):
+    f ~ GP(0, a^2 * Matern52(r)),  r^2 = sum_j ((x_j - x'_j) / l_j)^2,
+    Matern52(r) = (1 + sqrt(5) r + 5 r^2 / 3) exp(-sqrt(5) r),
+    z_i = f(x_i) + eps_i,  eps_i ~ N(0, s^2).
+Hyperparameters (a, l, s^2) are MAP estimates: the log marginal likelihood plus
+log-normal priors, maximised by batched L-BFGS from a few fixed starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import numpy.typing as npt
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+tfd = tfp.distributions
+psd = tfp.math.psd_kernels
+
+FloatArray = npt.NDArray[np.float64]
+
+# Bounds (log space) keep L-BFGS out of the degenerate corners the PITFALLS note
+# measured: without them length scale and amplitude drift to huge values.
+_LOG_AMP_BOUNDS = (math.log(0.05), math.log(20.0))
+_LOG_NOISE_BOUNDS = (math.log(1e-6), math.log(1.0))
+_LOG_LS_BOUNDS = (math.log(0.01), math.log(20.0))
+
+# Priors on the standardised scale. Amplitude ~1 because z has unit variance;
+# noise variance centred on 1e-2 (a 1-epoch accuracy jitters by ~1% of its
+# range) but wide; length scale centred on 0.3 of the unit interval, widened by
+# sqrt(d) because distances in the unit cube grow like sqrt(d).
+_AMP_PRIOR = (0.0, 1.0)
+_NOISE_PRIOR = (math.log(1e-2), 1.5)
+_LS_PRIOR = (math.log(0.3), 1.0)
+
+# TFP's GaussianProcess adds this jitter to the kernel diagonal by default (its
+# `jitter` argument is deprecated): with the noise floor it keeps the Cholesky
+# factor finite for duplicate inputs. Named here for the reference tests.
+_JITTER = 1e-6
+_LBFGS_MAX_ITERATIONS = 60
+# Restart grid (length scale, noise variance): short/clean, medium, long/noisy.
+_RESTARTS = ((0.1, 1e-3), (0.3, 1e-2), (1.0, 1e-1))
+
+
+@dataclasses.dataclass(frozen=True)
+class GPHyperparameters:
+    """Fitted kernel hyperparameters on the standardised scale.
+
+    Attributes:
+        amplitude: Signal standard deviation a (scalar).
+        length_scale: Per-dimension length scales l, shape (d,).
+        noise_variance: Observation noise variance s^2 (scalar).
+    """
+
+    amplitude: float
+    length_scale: FloatArray
+    noise_variance: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Standardiser:
+    """Affine map y -> z = (y - mean) / scale with a floor on the scale.
+
+    Attributes:
+        mean: Sample mean of the observations.
+        scale: Sample standard deviation, or 1.0 when the observations are
+            (numerically) constant, so constant data never divides by zero.
+    """
+
+    mean: float
+    scale: float
+
+    @classmethod
+    def fit(cls, y: FloatArray) -> Standardiser:
+        """Builds the map from observations ``y`` of shape (n,), n >= 1."""
+        mean = float(np.mean(y))
+        scale = float(np.std(y))
+        if not np.isfinite(scale) or scale <= 1e-12 * max(1.0, abs(mean)):
+            scale = 1.0
+        return cls(mean=mean, scale=scale)
+
+    def forward(self, y: FloatArray) -> FloatArray:
+        return (np.asarray(y, dtype=np.float64) - self.mean) / self.scale
+
+    def inverse(self, z: FloatArray) -> FloatArray:
+        return np.asarray(z, dtype=np.float64) * self.scale + self.mean
+
+
+def _squash(u: tf.Tensor, bounds: tuple[float, float]) -> tf.Tensor:
+    """Maps an unconstrained value into ``bounds`` (log space) with a sigmoid."""
+    lo, hi = bounds
+    return lo + (hi - lo) * tf.math.sigmoid(u)
+
+
+def _unsquash(v: float, bounds: tuple[float, float]) -> float:
+    lo, hi = bounds
+    t = (v - lo) / (hi - lo)
+    return math.log(t / (1.0 - t))
+
+
+def _log_params(theta: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Splits theta (..., p) into bounded (log amp, log noise, log ls (..., d))."""
+    log_amp = _squash(theta[..., 0], _LOG_AMP_BOUNDS)
+    log_noise = _squash(theta[..., 1], _LOG_NOISE_BOUNDS)
+    log_ls = _squash(theta[..., 2:], _LOG_LS_BOUNDS)
+    return log_amp, log_noise, log_ls
+
+
+def _kernel(log_amp: tf.Tensor, log_ls: tf.Tensor) -> psd.PositiveSemidefiniteKernel:
+    """ARD Matern-5/2: a unit-length-scale kernel on inputs divided by l."""
+    base = psd.MaternFiveHalves(amplitude=tf.exp(log_amp), length_scale=None)
+    return psd.FeatureScaled(base, scale_diag=tf.exp(log_ls))
+
+
+def _normal_log_prob(v: tf.Tensor, loc: float, scale: float) -> tf.Tensor:
+    return -0.5 * tf.square((v - loc) / scale)
+
+
+def _neg_log_posterior(theta: tf.Tensor, x_obs: tf.Tensor, z_obs: tf.Tensor) -> tf.Tensor:
+    """-(log p(z | theta) + log p(theta)) for theta of shape (k, p); returns (k,)."""
+    log_amp, log_noise, log_ls = _log_params(theta)
+    d = tf.cast(tf.shape(x_obs)[-1], tf.float64)
+    gp = tfd.GaussianProcess(
+        kernel=_kernel(log_amp, log_ls),
+        index_points=x_obs,
+        observation_noise_variance=tf.exp(log_noise),
+    )
+    log_lik = gp.log_prob(z_obs)
+    log_prior = (
+        _normal_log_prob(log_amp, *_AMP_PRIOR)
+        + _normal_log_prob(log_noise, *_NOISE_PRIOR)
+        + tf.reduce_sum(
+            _normal_log_prob(log_ls - 0.5 * tf.math.log(d)[..., None], *_LS_PRIOR),
+            axis=-1,
+        )
+    )
+    return -(log_lik + log_prior)
+
+
+_F64 = tf.float64
+
+
+@tf.function(
+    input_signature=[
+        tf.TensorSpec([None, None], _F64),
+        tf.TensorSpec([None], _F64),
+        tf.TensorSpec([None, None], _F64),
+    ],
+    reduce_retracing=True,
+)
+def _fit_theta(x_obs: tf.Tensor, z_obs: tf.Tensor, theta0: tf.Tensor) -> tf.Tensor:
+    """Batched L-BFGS from each row of theta0 (k, p); returns the best theta (p,).
+
+    The signature leaves n, d and k open so the graph is traced once per
+    process (tracing costs seconds; see docs/PITFALLS in the shared docs).
+    """
+
+    def value_and_grad(theta: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return tfp.math.value_and_gradient(lambda t: _neg_log_posterior(t, x_obs, z_obs), theta)
+
+    result = tfp.optimizer.lbfgs_minimize(
+        value_and_grad,
+        initial_position=theta0,
+        max_iterations=_LBFGS_MAX_ITERATIONS,
+        tolerance=1e-6,
+        stopping_condition=tfp.optimizer.converged_all,
+    )
+    # L-BFGS reports failure silently (NaN loss, or its start back): rank by the
+    # final loss with non-finite values last, and fall back to the start.
+    position = tf.where(
+        tf.reduce_all(tf.math.is_finite(result.position), axis=-1, keepdims=True),
+        result.position,
+        theta0,
+    )
+    loss = _neg_log_posterior(position, x_obs, z_obs)
+    loss = tf.where(tf.math.is_finite(loss), loss, tf.constant(np.inf, _F64))
+    return position[tf.argmin(loss)]
+
+
+@tf.function(
+    input_signature=[
+        tf.TensorSpec([None, None], _F64),
+        tf.TensorSpec([None], _F64),
+        tf.TensorSpec([None], _F64),
+        tf.TensorSpec([None, None], _F64),
+    ],
+    reduce_retracing=True,
+)
+def _posterior(
+    x_obs: tf.Tensor, z_obs: tf.Tensor, theta: tf.Tensor, x_query: tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """Posterior mean and std of f (no observation noise) at x_query, (m,) each."""
+    log_amp, log_noise, log_ls = _log_params(theta)
+    model = tfd.GaussianProcessRegressionModel(
+        kernel=_kernel(log_amp, log_ls),
+        index_points=x_query,
+        observation_index_points=x_obs,
+        observations=z_obs,
+        observation_noise_variance=tf.exp(log_noise),
+        predictive_noise_variance=tf.constant(0.0, _F64),
+    )
+    return model.mean(), model.stddev()
+
+
+def _initial_theta(d: int) -> FloatArray:
+    """Deterministic L-BFGS starts, shape (k, d + 2)."""
+    rows = []
+    for ls, noise in _RESTARTS:
+        rows.append(
+            [_unsquash(0.0, _LOG_AMP_BOUNDS), _unsquash(math.log(noise), _LOG_NOISE_BOUNDS)]
+            + [_unsquash(math.log(ls * math.sqrt(d)), _LOG_LS_BOUNDS)] * d
+        )
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _check_inputs(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.ndim != 2 or y.ndim != 1 or x.shape[0] != y.shape[0] or x.shape[0] < 1:
+        raise ValueError(
+            f"expected x of shape (n, d) and y of shape (n,) with n >= 1, "
+            f"got x {x.shape} and y {y.shape}"
+        )
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("GP inputs must be finite; map failures to a penalty first")
+    return x, y
+
+
+@dataclasses.dataclass(frozen=True)
+class GaussianProcess:
+    """A fitted GP: observations, standardiser and MAP hyperparameters.
+
+    Build it with :func:`fit_gp`; query it with :meth:`predict`.
+    """
+
+    x_obs: FloatArray
+    y_obs: FloatArray
+    standardiser: Standardiser
+    theta: FloatArray
+
+    @property
+    def hyperparameters(self) -> GPHyperparameters:
+        """The fitted (amplitude, length scales, noise variance)."""
+        log_amp, log_noise, log_ls = (t.numpy() for t in _log_params(tf.constant(self.theta)))
+        return GPHyperparameters(
+            amplitude=float(np.exp(log_amp)),
+            length_scale=np.exp(log_ls),
+            noise_variance=float(np.exp(log_noise)),
+        )
+
+    def predict(self, x_query: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Posterior of the latent function in the units of y.
+
+        Args:
+            x_query: Query points, shape (m, d), in the unit cube.
+
+        Returns:
+            (mean, std), each of shape (m,), in the units of ``y_obs``.
+        """
+        x_query = np.asarray(x_query, dtype=np.float64)
+        z_mean, z_std = _posterior(
+            tf.constant(self.x_obs),
+            tf.constant(self.standardiser.forward(self.y_obs)),
+            tf.constant(self.theta),
+            tf.constant(x_query),
+        )
+        scale = self.standardiser.scale
+        return self.standardiser.inverse(z_mean.numpy()), z_std.numpy() * scale
+
+    def condition_on(self, x_new: FloatArray, y_new: FloatArray) -> GaussianProcess:
+        """Adds observations without refitting the kernel (used for fantasies).
+
+        The standardiser and hyperparameters stay those of the fitted model, so
+        a fantasy equal to the posterior mean leaves the mean unchanged and only
+        shrinks the uncertainty around ``x_new``.
+        """
+        x_new, y_new = _check_inputs(x_new, y_new)
+        return dataclasses.replace(
+            self,
+            x_obs=np.concatenate([self.x_obs, x_new]),
+            y_obs=np.concatenate([self.y_obs, y_new]),
+        )
+
+
+def fit_gp(x_obs: FloatArray, y_obs: FloatArray) -> GaussianProcess:
+    """Fits a Matern-5/2 GP by MAP on the standardised observations.
+
+    Args:
+        x_obs: Observation inputs, shape (n, d), in the unit cube; n >= 1.
+            Duplicate rows are allowed (the noise term absorbs them).
+        y_obs: Observed values, shape (n,), finite; constant values are fine.
+
+    Returns:
+        The fitted :class:`GaussianProcess`.
+
+    Raises:
+        ValueError: On mismatched shapes, an empty set or non-finite values.
+    """
+    x_obs, y_obs = _check_inputs(x_obs, y_obs)
+    standardiser = Standardiser.fit(y_obs)
+    theta = _fit_theta(
+        tf.constant(x_obs),
+        tf.constant(standardiser.forward(y_obs)),
+        tf.constant(_initial_theta(x_obs.shape[1])),
+    ).numpy()
+    return GaussianProcess(x_obs=x_obs, y_obs=y_obs, standardiser=standardiser, theta=theta)
