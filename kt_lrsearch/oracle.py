@@ -162,6 +162,32 @@ class GPEIOracle(keras_tuner.Oracle):
             return {"status": TrialStatus.STOPPED, "values": None}
         return {"status": TrialStatus.RUNNING, "values": dict(decision.next_values)}
 
+    @keras_tuner.synchronized
+    def end_trial(self, trial: trial_module.Trial) -> None:
+        """Ends a trial as Keras Tuner does, then saves once more.
+
+        Keras Tuner saves ``oracle.json`` before it removes the trial from
+        ``ongoing_trials``, so a reload would queue the finished trial for a
+        retry and run it again; the second save records the final state.
+        """
+        super().end_trial(trial)
+        self.save()
+
+    def reload(self) -> None:
+        """Reloads the project; finished trials are never queued for a rerun.
+
+        Also repairs projects saved by the stock ``end_trial`` (see above),
+        where the last finished trial still appears as ongoing.
+        """
+        super().reload()
+        finished = (TrialStatus.COMPLETED, TrialStatus.FAILED)
+        self._retry_queue = [
+            trial_id
+            for trial_id in self._retry_queue
+            if self.trials[trial_id].status not in finished
+        ]
+        self._cache = None
+
     def get_best_trials(self, num_trials: int = 1) -> list[trial_module.Trial]:
         """Best trials first; a completed trial with a NaN/inf score ranks last.
 

@@ -1,0 +1,62 @@
+"""Import direction: the numerical core and plotting stay free of the heavy layers."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "kt_lrsearch"
+HEAVY = ("tensorflow", "keras", "keras_tuner", "matplotlib", "click", "scipy")
+
+# What each module may import directly (top-level packages), per ARCHITECTURE.md.
+ALLOWED = {
+    "acquisition": {"numpy"},
+    "space": {"numpy", "tensorflow"},  # tensorflow only lazily, for the Sobol op
+    "gp": {"numpy", "tensorflow", "tensorflow_probability"},
+    "diagnostics": {"numpy"},
+    "encoding": {"numpy", "keras_tuner"},
+    "oracle": {"numpy", "keras_tuner", "kt_lrsearch"},
+}
+
+
+def imported_packages(module: str) -> set[str]:
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - {"__future__"}
+
+
+@pytest.mark.parametrize("module", sorted(ALLOWED))
+def test_module_imports_only_its_layer(module: str) -> None:
+    assert imported_packages(module) <= ALLOWED[module]
+
+
+@pytest.mark.parametrize("module", ["acquisition", "space", "diagnostics"])
+def test_light_modules_load_without_heavy_packages(module: str) -> None:
+    code = (
+        f"import sys, kt_lrsearch.{module}; "
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PACKAGE.parent,
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_public_api() -> None:
+    import kt_lrsearch
+
+    assert set(kt_lrsearch.__all__) >= {"GPEIOracle", "Diagnostics"}
+    assert kt_lrsearch.GPEIOracle.__name__ == "GPEIOracle"

@@ -1,0 +1,252 @@
+"""GPEIOracle through Keras Tuner's protocol: no training, milliseconds a step."""
+
+from __future__ import annotations
+
+import math
+
+import keras_tuner as kt
+import numpy as np
+import pytest
+from oracle_helpers import finish, lr_space, make_oracle, peaked, run_loop
+
+from kt_lrsearch import GPEIOracle
+from kt_lrsearch.diagnostics import DIVERGED, FAILED, OK
+
+
+def lrs(trials: list) -> list[float]:
+    return [t.hyperparameters.values["learning_rate"] for t in trials]
+
+
+def test_one_dimensional_search_finds_the_peak(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1)
+    trials = run_loop(oracle, peaked, 10)
+    assert len(trials) == 10
+    assert all(1e-4 <= lr <= 1e-1 for lr in lrs(trials))
+    assert len(set(lrs(trials))) == 10
+    best = oracle.get_best_trials()[0]
+    assert best.score > 0.899  # within 0.1 decades of lr = 1e-2
+    assert oracle.create_trial("tuner0").status == "STOPPED"  # budget spent
+
+
+def test_diagnostics_are_the_dense_log_grid_and_the_next_point(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1)
+    run_loop(oracle, peaked, 3)
+    d = oracle.diagnostics()
+    assert d.names == ("learning_rate",)
+    assert d.grid.shape == (2048,) and d.grid[0] == pytest.approx(1e-4)
+    assert d.grid[-1] == pytest.approx(1e-1)
+    np.testing.assert_allclose(np.diff(np.log(d.grid)), np.log(1e3) / 2047, rtol=1e-9)
+    for array in (d.mean, d.std, d.ei, d.log_ei):
+        assert array.shape == (2048,) and np.all(np.isfinite(array))
+    assert d.obs_x.shape == (3,) and d.obs_status == (OK, OK, OK)
+    assert d.incumbent == pytest.approx(max(d.obs_scores), abs=0.02)
+    # The proposal is the argmax of EI, and populate_space returns exactly it.
+    assert d.next_x == pytest.approx(d.grid[np.argmax(d.log_ei)])
+    trial = oracle.create_trial("tuner0")
+    assert trial.hyperparameters.values["learning_rate"] == d.next_x
+
+
+def test_initial_design_is_seeded_and_space_filling(tmp_path) -> None:
+    def first_points(seed: int, sub: str) -> list[float]:
+        oracle = make_oracle(str(tmp_path / sub), seed=seed, max_trials=4, num_initial_points=4)
+        return lrs(run_loop(oracle, peaked, 4))
+
+    a = first_points(5, "a")
+    assert a == first_points(5, "b")
+    assert a != first_points(6, "c")
+    units = np.sort(np.log(np.array(a) / 1e-4) / np.log(1e3))
+    # Four points of a scrambled Sobol net: one in each quarter of the range.
+    np.testing.assert_array_equal(np.floor(units * 4), [0, 1, 2, 3])
+
+
+def mixed_space() -> kt.HyperParameters:
+    hps = kt.HyperParameters()
+    hps.Float("lr", 1e-4, 1e-1, sampling="log")
+    hps.Float("dropout", 0.0, 0.5)
+    hps.Float("momentum", 0.5, 0.95, step=0.05)
+    hps.Int("units", 8, 128, step=8)
+    hps.Choice("optimizer", ["sgd", "adam", "rmsprop"])
+    hps.Boolean("nesterov")
+    hps.Fixed("batch_size", 64)
+    with hps.conditional_scope("optimizer", ["adam"]):
+        hps.Float("beta_1", 0.8, 0.99)
+    return hps
+
+
+def mixed_score(values: dict) -> float:
+    score = -((math.log10(values["lr"]) + 2.5) ** 2) - (values["dropout"] - 0.2) ** 2
+    score += 0.1 * (values["optimizer"] == "adam") + 0.05 * values["nesterov"]
+    return score - abs(values["units"] - 64) / 640
+
+
+def test_mixed_conditional_space(tmp_path) -> None:
+    hps = mixed_space()
+    oracle = make_oracle(str(tmp_path), hps, max_trials=14)
+    trials = run_loop(oracle, mixed_score, 14)
+    assert len(trials) == 14
+    hashes = set()
+    for trial in trials:
+        values = trial.hyperparameters.values
+        assert 1e-4 <= values["lr"] <= 1e-1 and 0 <= values["dropout"] <= 0.5
+        assert values["units"] % 8 == 0 and 8 <= values["units"] <= 128
+        assert values["optimizer"] in ("sgd", "adam", "rmsprop")
+        assert isinstance(values["nesterov"], bool) and values["batch_size"] == 64
+        assert ("beta_1" in values) == (values["optimizer"] == "adam")
+        momentum = values["momentum"]
+        assert round((momentum - 0.5) / 0.05, 6).is_integer()
+        for value in values.values():  # plain Python types: to_proto and JSON need them
+            assert type(value) in (int, float, str, bool)
+        hashes.add(oracle._compute_values_hash(values))
+    assert len(hashes) == 14
+    # BO beats its own initial design on this smooth landscape.
+    scores = [t.score for t in trials]
+    assert max(scores[7:]) > max(scores[:7])
+    d = oracle.diagnostics()
+    assert d.grid is None and d.grid_unit.shape[1] == 7  # Fixed excluded, beta_1 included
+
+
+def test_small_discrete_space_is_exhausted_then_stops(tmp_path) -> None:
+    hps = kt.HyperParameters()
+    hps.Choice("width", [16, 32, 64])
+    oracle = make_oracle(str(tmp_path), hps, max_trials=10)
+    trials = run_loop(oracle, lambda v: -abs(v["width"] - 32), 10)
+    assert sorted(t.hyperparameters.values["width"] for t in trials) == [16, 32, 64]
+
+
+def test_minimise_objective(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path), objective=kt.Objective("score", "min"), max_trials=8)
+    run_loop(oracle, lambda v: -peaked(v), 8)
+    assert oracle.get_best_trials()[0].score < -0.895
+    d = oracle.diagnostics()
+    assert d.direction == "min" and d.incumbent < -0.89  # loss units kept
+
+
+# Keras Tuner's metric tracker warns about the all-NaN history of a NaN trial.
+@pytest.mark.filterwarnings("ignore:All-NaN axis encountered:RuntimeWarning")
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, None])
+def test_failures_are_penalised_and_avoided(tmp_path, bad) -> None:
+    oracle = make_oracle(str(tmp_path), max_trials=12, num_initial_points=1, seed=2)
+
+    def cliff(values: dict) -> float | None:
+        # Diverges (or crashes) for learning rates above 0.02, like real SGD.
+        return bad if values["learning_rate"] > 0.02 else peaked(values)
+
+    trials = run_loop(oracle, cliff, 12)
+    d = oracle.diagnostics()
+    broken = [s != OK for s in d.obs_status]
+    assert any(broken)
+    expected = DIVERGED if bad is not None and not math.isnan(bad) else FAILED
+    assert {s for s in d.obs_status if s != OK} == {expected}
+    ok_scores = d.obs_model_scores[~np.array(broken)]
+    assert np.all(d.obs_model_scores[np.array(broken)] < ok_scores.min())
+    # Only a couple of tries in the failing region, and never the best trial.
+    assert sum(broken) <= 3
+    best = oracle.get_best_trials()[0]
+    assert math.isfinite(best.score) and best.hyperparameters.values["learning_rate"] <= 0.02
+    assert len(trials) == 12
+
+
+def test_only_failures_still_explores(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path), max_trials=3, num_initial_points=1)
+    oracle.max_consecutive_failed_trials = 10
+    trials = run_loop(oracle, lambda v: None, 3)
+    units = np.log(np.array(lrs(trials)) / 1e-4) / np.log(1e3)
+    assert len(trials) == 3 and np.min(np.abs(np.diff(np.sort(units)))) > 0.1
+
+
+def test_running_trials_get_distinct_points(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path), max_trials=12, num_initial_points=1)
+    run_loop(oracle, peaked, 3)
+    running = [oracle.create_trial(f"worker{i}") for i in range(4)]
+    assert all(t.status == "RUNNING" for t in running)
+    units = np.log(np.array(lrs(running)) / 1e-4) / np.log(1e3)
+    gaps = np.abs(units[:, None] - units[None, :])[~np.eye(4, dtype=bool)]
+    assert gaps.min() >= oracle.min_distance
+    assert oracle.diagnostics().pending_unit.shape == (4, 1)
+    for trial in running:
+        finish(oracle, trial, peaked(trial.hyperparameters.values))
+    assert oracle.diagnostics().pending_unit.shape == (0, 1)
+
+
+def test_reloaded_oracle_proposes_the_same_next_points(tmp_path) -> None:
+    hps = mixed_space()
+    straight = make_oracle(str(tmp_path / "a"), hps, max_trials=12)
+    run_loop(straight, mixed_score, 6)
+    resumed_dir = tmp_path / "b"
+    first = make_oracle(str(resumed_dir), mixed_space(), max_trials=12)
+    run_loop(first, mixed_score, 6)
+    # A new process: a fresh oracle with the same arguments reloads the project.
+    second = make_oracle(str(resumed_dir), mixed_space(), max_trials=12)
+    second.reload()
+    rest_a = run_loop(straight, mixed_score, 6)
+    rest_b = run_loop(second, mixed_score, 6)
+    assert [t.hyperparameters.values for t in rest_a] == [t.hyperparameters.values for t in rest_b]
+
+
+def test_interrupted_trial_is_rerun_after_reload(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1)
+    run_loop(oracle, peaked, 3)
+    interrupted = oracle.create_trial("tuner0")  # the process dies here
+    again = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1)
+    again.reload()
+    retry = again.create_trial("tuner0")
+    assert retry.trial_id == interrupted.trial_id
+    assert retry.hyperparameters.values == interrupted.hyperparameters.values
+    # Completed trials are not rerun: the next trial is a new one.
+    finish(again, retry, peaked(retry.hyperparameters.values))
+    assert again.create_trial("tuner0").trial_id not in {"00", "01", "02", "03"}
+
+
+def test_stock_project_with_stale_ongoing_trial_is_repaired(tmp_path) -> None:
+    # keras_tuner.Oracle.end_trial saves before popping ongoing_trials; emulate
+    # a project written that way and check the finished trial is not rerun.
+    oracle = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1)
+    (trial,) = run_loop(oracle, peaked, 1)
+    oracle.ongoing_trials["tuner0"] = trial
+    oracle.save()
+    again = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1)
+    again.reload()
+    assert again.create_trial("tuner0").trial_id == "01"
+
+
+def test_state_round_trips_options(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path), xi=0.2, min_distance=0.05, grid_size=4096)
+    state = oracle.get_state()
+    other = make_oracle(str(tmp_path))
+    other.set_state(state)
+    assert (other.xi, other.min_distance, other.grid_size) == (0.2, 0.05, 4096)
+
+
+def test_ei_stop_threshold_ends_the_search(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1, ei_stop_threshold=1.0)
+    trials = run_loop(oracle, peaked, 10)
+    assert len(trials) == 1  # EI on a 0..0.9 accuracy scale never reaches 1.0
+    assert "ei_stop_threshold" in oracle.diagnostics().stop_reason
+
+
+def test_get_best_trials_ranks_diverged_last(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path), max_trials=3, num_initial_points=3)
+    scores = iter([0.5, math.inf, 0.7])
+    run_loop(oracle, lambda v: next(scores), 3)
+    assert [t.score for t in oracle.get_best_trials(3)] == [0.7, 0.5, math.inf]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("max_trials", 0, "max_trials"),
+        ("num_initial_points", 0, "num_initial_points"),
+        ("num_initial_points", 1.5, "num_initial_points"),
+        ("seed", -1, "seed"),
+        ("grid_size", 100, "grid_size"),
+        ("num_candidates", 10, "num_candidates"),
+        ("xi", -0.1, "xi"),
+        ("xi", "big", "xi"),
+        ("min_distance", 0.7, "min_distance"),
+        ("failure_penalty", -1.0, "failure_penalty"),
+        ("ei_stop_threshold", -1e-3, "ei_stop_threshold"),
+    ],
+)
+def test_options_are_validated(option: str, value, message: str) -> None:
+    with pytest.raises(ValueError, match=f"`{message}` must be"):
+        GPEIOracle(objective="val_accuracy", hyperparameters=lr_space(), **{option: value})
