@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
-SOURCES := kt_lrsearch cli.py tests bench
+SOURCES := $(wildcard kt_lrsearch cli.py tests bench)
 
 .PHONY: install test test-slow test-all lint format bench clean search
 

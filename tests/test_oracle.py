@@ -250,3 +250,16 @@ def test_get_best_trials_ranks_diverged_last(tmp_path) -> None:
 def test_options_are_validated(option: str, value, message: str) -> None:
     with pytest.raises(ValueError, match=f"`{message}` must be"):
         GPEIOracle(objective="val_accuracy", hyperparameters=lr_space(), **{option: value})
+
+
+def test_xi_decays_to_zero_over_the_budget(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1, xi=2.0)
+    margins = []
+    for _ in range(10):
+        margins.append(oracle._current_xi())
+        run_loop(oracle, peaked, 1)
+    # The decision for trial k uses 2.0 * (9 - k) / 9: exploring first, exploiting last.
+    np.testing.assert_allclose(margins, [2.0 * (9 - k) / 9 for k in range(10)])
+    constant = make_oracle(str(tmp_path / "c"), max_trials=10, xi=0.5, xi_decay=False)
+    run_loop(constant, peaked, 3)
+    assert constant._current_xi() == 0.5
