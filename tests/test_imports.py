@@ -20,6 +20,10 @@ ALLOWED = {
     "diagnostics": {"numpy"},
     "encoding": {"numpy", "keras_tuner"},
     "oracle": {"numpy", "keras_tuner", "kt_lrsearch"},
+    # Pure Keras 3 (no tensorflow): the model and its training run on any backend.
+    "model": {"keras"},
+    "training": {"numpy", "keras", "keras_tuner", "kt_lrsearch"},
+    "data": {"numpy", "keras"},  # keras only lazily, for the download
 }
 
 
