@@ -39,6 +39,8 @@ class Diagnostics:
         std: GP posterior standard deviation, objective units, (m,).
         ei: Expected Improvement, objective units, (m,); may underflow to 0.
         log_ei: log EI, (m,); finite wherever the posterior std is positive.
+        grid_allowed: False where a candidate lies within ``min_distance`` of an
+            evaluated or running point and so cannot be proposed, (m,).
         obs_unit: Observed points in the unit cube, (n, d).
         obs_x: Observed values when d == 1 and numeric, (n,); else None.
         obs_values: Each observation's hyperparameter values, (n,) dicts.
@@ -64,6 +66,7 @@ class Diagnostics:
     std: FloatArray
     ei: FloatArray
     log_ei: FloatArray
+    grid_allowed: npt.NDArray[np.bool_]
     obs_unit: FloatArray
     obs_x: FloatArray | None
     obs_values: tuple[dict[str, Any], ...]

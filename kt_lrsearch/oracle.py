@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import keras_tuner
@@ -102,6 +104,10 @@ class GPEIOracle(keras_tuner.Oracle):
         ei_stop_threshold: Stop the search once the best EI (objective units)
             falls below this value. None (the default) never stops early.
         xi_decay: Decay ``xi`` to 0 over ``max_trials`` (True), or keep it.
+        callbacks: Objects with ``on_trial_end(oracle, trial)``, called after
+            each trial is recorded (see :mod:`kt_lrsearch.callbacks`). An
+            exception in one is reported as a warning and never stops the
+            search (in distributed tuning a raising oracle hangs the chief).
 
     Raises:
         ValueError: When an option is out of range, with the accepted range.
@@ -126,6 +132,7 @@ class GPEIOracle(keras_tuner.Oracle):
         failure_penalty: float = 0.5,
         ei_stop_threshold: float | None = None,
         xi_decay: bool = True,
+        callbacks: Sequence[Any] = (),
     ) -> None:
         _check_int("max_trials", max_trials, 1, allow_none=True)
         _check_int("num_initial_points", num_initial_points, 1, allow_none=True)
@@ -158,6 +165,7 @@ class GPEIOracle(keras_tuner.Oracle):
         self.failure_penalty = float(failure_penalty)
         self.ei_stop_threshold = None if ei_stop_threshold is None else float(ei_stop_threshold)
         self._cache: tuple[Any, Diagnostics] | None = None
+        self.callbacks = list(callbacks)
 
     # ------------------------------------------------------------------ protocol
 
@@ -178,6 +186,17 @@ class GPEIOracle(keras_tuner.Oracle):
         """
         super().end_trial(trial)
         self.save()
+        recorded = self.trials[trial.trial_id]
+        for callback in self.callbacks:
+            try:
+                callback.on_trial_end(self, recorded)
+            except Exception as error:  # a plot must never end a search
+                warnings.warn(
+                    f"GPEIOracle callback {type(callback).__name__} failed after trial "
+                    f"{trial.trial_id}: {error!r}",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
 
     def reload(self) -> None:
         """Reloads the project; finished trials are never queued for a rerun.
@@ -195,15 +214,22 @@ class GPEIOracle(keras_tuner.Oracle):
         self._cache = None
 
     def get_best_trials(self, num_trials: int = 1) -> list[trial_module.Trial]:
-        """Best trials first; a completed trial with a NaN/inf score ranks last.
+        """Best trials first, in an order that a reload cannot change.
 
-        Keras Tuner sorts raw scores, so an infinite accuracy would be "best"
-        and its Bayesian oracle maps an infinite loss to 0; here such scores
-        are diverged trials and never win.
+        Completed trials with finite scores come first, best score first, ties
+        going to the earlier trial; then diverged ones (NaN/inf score), then the
+        rest. Keras Tuner sorts raw scores in dictionary order, so an infinite
+        accuracy would be "best" and a reload (which globs the trial files)
+        could pick another of two tied trials.
         """
-        trials = super().get_best_trials(num_trials=len(self.trials) or 1)
-        trials.sort(key=lambda t: t.score is None or not math.isfinite(t.score))
-        return trials[:num_trials]
+        sign = -1.0 if self.objective.direction == "max" else 1.0
+
+        def rank(trial: trial_module.Trial) -> tuple[bool, bool, float]:
+            done = trial.status == TrialStatus.COMPLETED and trial.score is not None
+            finite = done and math.isfinite(trial.score)
+            return (not done, not finite, sign * trial.score if finite else 0.0)
+
+        return sorted(self._sorted_trials(), key=rank)[:num_trials]
 
     def get_state(self) -> dict[str, Any]:
         state = super().get_state()
@@ -298,7 +324,10 @@ class GPEIOracle(keras_tuner.Oracle):
             incumbent = float(np.max(obs.model))
         xi = self._current_xi() * model.standardiser.scale
         log_ei = acquisition.log_expected_improvement(mean, std, incumbent, xi=xi)
+        taken = np.concatenate([obs.unit, pending])
+        allowed = space.min_distances(candidates, taken) >= self.min_distance
         return {
+            "allowed": allowed,
             "candidates": candidates,
             "mean": mean,
             "std": std,
@@ -333,8 +362,7 @@ class GPEIOracle(keras_tuner.Oracle):
             if best_ei < self.ei_stop_threshold:
                 reason = f"best EI {best_ei:.3g} fell below ei_stop_threshold"
                 return self._snapshot(encoder, obs, pending, posterior, None, False, reason)
-        taken = np.concatenate([obs.unit, pending])
-        allowed = space.min_distances(candidates, taken) >= self.min_distance
+        allowed = posterior["allowed"]
         ranked = [i for i in np.argsort(-log_ei, kind="stable") if allowed[i]]
         for index in ranked[:_MAX_CANDIDATE_TRIES]:
             values = encoder.decode(candidates[index])
@@ -469,6 +497,7 @@ class GPEIOracle(keras_tuner.Oracle):
             "mean": empty,
             "std": empty,
             "log_ei": empty,
+            "allowed": np.empty(0, dtype=bool),
             "incumbent": None,
         }
         if isinstance(proposal, dict):
@@ -492,6 +521,7 @@ class GPEIOracle(keras_tuner.Oracle):
             std=post["std"],
             ei=np.exp(post["log_ei"]),
             log_ei=post["log_ei"],
+            grid_allowed=post["allowed"],
             obs_unit=obs.unit,
             obs_x=np.array([v.get(name, np.nan) for v in obs.values], float) if numeric else None,
             obs_values=obs.values,

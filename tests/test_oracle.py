@@ -263,3 +263,13 @@ def test_xi_decays_to_zero_over_the_budget(tmp_path) -> None:
     constant = make_oracle(str(tmp_path / "c"), max_trials=10, xi=0.5, xi_decay=False)
     run_loop(constant, peaked, 3)
     assert constant._current_xi() == 0.5
+
+
+def test_ties_go_to_the_earlier_trial_also_after_reload(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path), max_trials=4, num_initial_points=4)
+    scores = iter([0.3, 0.7, 0.5, 0.7])
+    run_loop(oracle, lambda v: next(scores), 4)
+    assert oracle.get_best_trials(1)[0].trial_id == "1"
+    again = make_oracle(str(tmp_path), max_trials=4, num_initial_points=4)
+    again.reload()
+    assert [t.trial_id for t in again.get_best_trials(4)] == ["1", "3", "2", "0"]
