@@ -1,0 +1,68 @@
+"""Callbacks that GPEIOracle calls after each trial it records.
+
+Keras Tuner has no tuner-level callback API (``search(callbacks=...)`` are Keras
+fit callbacks, which run before the trial is recorded, and on the workers in
+distributed tuning). Attaching to the oracle instead works inside any tuner and,
+in distributed tuning, runs on the chief, which owns the oracle::
+
+    oracle = GPEIOracle(..., callbacks=[IterationPlotter("artifacts/plots")])
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any, Protocol
+
+from kt_lrsearch.diagnostics import Diagnostics
+from kt_lrsearch.plotting import plot_iteration, save_figure
+
+
+class OracleCallback(Protocol):
+    """Anything with ``on_trial_end(oracle, trial)``; called after the trial is saved."""
+
+    def on_trial_end(self, oracle: Any, trial: Any) -> None: ...
+
+
+def iteration_filename(evaluations: int) -> str:
+    """The file name of the figure drawn after ``evaluations`` evaluations."""
+    return f"iteration_{evaluations:02d}.png"
+
+
+class IterationPlotter:
+    """Writes the diagnostic figure after every completed evaluation.
+
+    The figure shows the decision the oracle takes next, from
+    ``oracle.diagnostics()``: exactly the arrays the next trial is chosen with.
+
+    Args:
+        directory: Where ``iteration_NN.png`` files go (created if needed).
+        first: First evaluation count that gets a figure (2: the task plots
+            from the second iteration on; 1 adds the single-point figure).
+        title: Optional figure-title prefix.
+    """
+
+    def __init__(self, directory: str | pathlib.Path, *, first: int = 2,
+                 title: str | None = None) -> None:  # fmt: skip
+        if first < 1:
+            raise ValueError(f"first must be >= 1, got {first}")
+        self.directory = pathlib.Path(directory)
+        self.first = first
+        self.title = title
+        self.written: list[pathlib.Path] = []
+
+    def on_trial_end(self, oracle: Any, trial: Any) -> None:
+        self.draw(oracle.diagnostics(), objective=oracle.objective.name,
+                  max_trials=oracle.max_trials)  # fmt: skip
+
+    def draw(self, diagnostics: Diagnostics, *, objective: str = "objective",
+             max_trials: int | None = None) -> pathlib.Path | None:  # fmt: skip
+        """Writes the figure for one snapshot; None when there is nothing to draw."""
+        evaluations = len(diagnostics.obs_status)
+        if evaluations < self.first or diagnostics.grid is None:
+            return None
+        spent = max_trials is not None and evaluations >= max_trials
+        fig = plot_iteration(diagnostics, iteration=evaluations, title=self.title,
+                             objective=objective, budget_spent=spent)  # fmt: skip
+        path = save_figure(fig, self.directory / iteration_filename(evaluations))
+        self.written.append(path)
+        return path

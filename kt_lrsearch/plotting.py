@@ -1,0 +1,205 @@
+"""Figures from plain arrays: one BO iteration, convergence, an animated GIF.
+
+Takes a :class:`~kt_lrsearch.diagnostics.Diagnostics` (plain arrays) or lists of
+numbers; never imports TensorFlow or Keras Tuner, never picks a matplotlib
+backend (the caller or ``MPLBACKEND`` does). Files are written atomically: to a
+temporary name in the same directory, then renamed.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import tempfile
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from kt_lrsearch.diagnostics import DIVERGED, FAILED, OK, Diagnostics
+
+_BAND_Z = 1.959964  # 95% two-sided normal quantile
+_COLOURS = {"mean": "#1f4e79", "band": "#9ecae1", "obs": "#222222", "latest": "#d62728",
+            "failed": "#7f7f7f", "ei": "#2ca02c", "next": "#ff7f0e"}  # fmt: skip
+
+
+def _atomic_path(path: pathlib.Path) -> pathlib.Path:
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    return pathlib.Path(name)
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 110) -> pathlib.Path:
+    """Writes ``fig`` to ``path`` atomically (no half-written PNG after a crash)."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _atomic_path(path)
+    try:
+        fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".") or "png")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _x_label(d: Diagnostics) -> str:
+    return d.names[0].replace("_", " ") if d.names else "value"
+
+
+def plot_iteration(
+    d: Diagnostics,
+    *,
+    iteration: int,
+    title: str | None = None,
+    objective: str = "objective",
+    budget_spent: bool = False,
+) -> Figure:
+    """The two-panel diagnostic figure of one BO iteration (1-D searches).
+
+    Top: every observation (numbered in trial order, the latest highlighted,
+    failed/diverged ones as grey crosses at the value the GP saw), the GP
+    posterior mean and its 95% band. Bottom: EI over the grid with the next
+    proposed point. The x axis is the hyperparameter in real units, log-scaled
+    when the grid is log-spaced.
+
+    Args:
+        d: The decision snapshot (``oracle.diagnostics()``); needs ``d.grid``.
+        iteration: Number of completed evaluations shown (for the title).
+        title: Optional title prefix.
+        objective: The objective's name, for the y axis.
+        budget_spent: The search ends here: the proposal is drawn as the
+            point that would come next, not as the next trial.
+
+    Raises:
+        ValueError: For a search with more than one tuned dimension.
+    """
+    if d.grid is None or d.obs_x is None:
+        raise ValueError("plot_iteration draws one-dimensional numeric searches only")
+    fig = Figure(figsize=(8.0, 6.4), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2.2, 1.0))
+    log_x = d.grid[0] > 0 and np.allclose(np.diff(np.log(d.grid)), np.log(d.grid[1] / d.grid[0]))
+    _draw_posterior(top, d, objective)
+    _draw_acquisition(bottom, d, budget_spent)
+    for ax in (top, bottom):
+        ax.set_xscale("log" if log_x else "linear")
+        ax.grid(True, which="major", alpha=0.3)
+    bottom.set_xlabel(_x_label(d) + (" (log scale)" if log_x else ""))
+    heading = f"{title}: " if title else ""
+    fig.suptitle(f"{heading}after {iteration} evaluation{'s' if iteration != 1 else ''}")
+    return fig
+
+
+def _draw_posterior(ax, d: Diagnostics, objective: str) -> None:
+    if d.has_model:
+        lo, hi = d.mean - _BAND_Z * d.std, d.mean + _BAND_Z * d.std
+        ax.fill_between(d.grid, lo, hi, color=_COLOURS["band"], alpha=0.5, label="95% band")
+        ax.plot(d.grid, d.mean, color=_COLOURS["mean"], lw=1.8, label="GP posterior mean")
+    status = np.asarray(d.obs_status)
+    ok = status == OK
+    bad = ~ok
+    order = np.arange(1, len(status) + 1)
+    ax.scatter(d.obs_x[ok], d.obs_scores[ok], color=_COLOURS["obs"], zorder=3, s=28,
+               label="observations")  # fmt: skip
+    if bad.any():
+        label = " / ".join(sorted({s.lower() for s in status[bad]} & {"failed", "diverged"}))
+        ax.scatter(d.obs_x[bad], d.obs_model_scores[bad], marker="x", color=_COLOURS["failed"],
+                   zorder=3, s=45, label=f"{label} (penalised)")  # fmt: skip
+    latest = len(status) - 1
+    if latest >= 0:
+        y_latest = d.obs_scores[latest] if ok[latest] else d.obs_model_scores[latest]
+        ax.scatter([d.obs_x[latest]], [y_latest], s=140, facecolors="none",
+                   edgecolors=_COLOURS["latest"], lw=2, zorder=4, label="latest")  # fmt: skip
+    for number, x, y, good, model_y in zip(
+        order, d.obs_x, d.obs_scores, ok, d.obs_model_scores, strict=True
+    ):
+        ax.annotate(str(number), (x, y if good else model_y), textcoords="offset points",
+                    xytext=(4, 5), fontsize=8)  # fmt: skip
+    best = d.best_index
+    if best is not None:
+        ax.axhline(d.obs_scores[best], color=_COLOURS["obs"], lw=0.8, ls=":",
+                   label=f"best so far {d.obs_scores[best]:.4g}")  # fmt: skip
+    goal = " (maximised)" if d.direction == "max" else " (minimised)"
+    ax.set_ylabel(objective.replace("_", " ") + goal)
+    ax.legend(loc="best", fontsize=8, framealpha=0.85)
+
+
+def _draw_acquisition(ax, d: Diagnostics, budget_spent: bool) -> None:
+    if d.has_model:
+        allowed = d.grid_allowed
+        ei = np.where(allowed, d.ei, np.nan)
+        ax.plot(d.grid, ei, color=_COLOURS["ei"], lw=1.5, label="expected improvement")
+        ax.fill_between(d.grid, 0.0, ei, color=_COLOURS["ei"], alpha=0.15)
+        if not allowed.all():
+            # Candidates too close to an evaluated or running point are never
+            # proposed: draw their EI apart so the argmax is visibly the choice.
+            ax.plot(d.grid, np.where(allowed, np.nan, d.ei), color=_COLOURS["failed"], lw=1.0,
+                    ls=":", label="excluded (too close to a tried point)")  # fmt: skip
+    if d.next_x is not None:
+        kind = "next (initial design)" if d.initial_design else "next point"
+        if budget_spent:
+            kind = "budget spent; would be next"
+        ax.axvline(d.next_x, color=_COLOURS["next"], lw=1.5, ls="--",
+                   label=f"{kind}: {d.next_x:.3g}")  # fmt: skip
+    elif d.stop_reason:
+        ax.text(0.5, 0.5, d.stop_reason, transform=ax.transAxes, ha="center", fontsize=9)
+    ax.set_ylabel("EI")
+    ax.set_ylim(bottom=0.0)
+    ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", fontsize=8, framealpha=0.85)
+
+
+def best_so_far(scores: Sequence[float], direction: str) -> np.ndarray:
+    """Running best of ``scores`` (NaN/inf entries never improve it), shape (n,)."""
+    values = np.asarray(scores, dtype=np.float64)
+    sign = 1.0 if direction == "max" else -1.0
+    frame = np.where(np.isfinite(values), sign * values, -np.inf)
+    running = np.maximum.accumulate(frame) if frame.size else frame
+    return np.where(np.isfinite(running), sign * running, np.nan)
+
+
+def plot_convergence(
+    scores: Sequence[float], statuses: Sequence[str], *, direction: str, objective: str
+) -> Figure:
+    """Best-so-far objective against the evaluation number; failures marked."""
+    fig = Figure(figsize=(7.0, 4.0), layout="constrained")
+    ax = fig.subplots()
+    n = np.arange(1, len(scores) + 1)
+    values = np.asarray(scores, dtype=np.float64)
+    good = np.isfinite(values) & (np.asarray(statuses) == OK)
+    ax.plot(n, best_so_far(scores, direction), drawstyle="steps-post", color=_COLOURS["mean"],
+            lw=2, label="best so far")  # fmt: skip
+    ax.scatter(n[good], values[good], color=_COLOURS["obs"], s=25, zorder=3, label="evaluation")
+    failed = np.isin(np.asarray(statuses), [FAILED, DIVERGED])
+    if failed.any():
+        low = np.nanmin(values[good]) if good.any() else 0.0
+        ax.scatter(n[failed], np.full(failed.sum(), low), marker="x", color=_COLOURS["failed"],
+                   s=45, zorder=3, label="failed / diverged")  # fmt: skip
+    ax.set_xlabel("evaluation")
+    ax.set_ylabel(objective.replace("_", " "))
+    ax.set_xticks(n)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    ax.set_title("Convergence")
+    return fig
+
+
+def write_gif(frames: Sequence[str | os.PathLike[str]], path: str | os.PathLike[str], *,
+              seconds_per_frame: float = 1.2) -> pathlib.Path:  # fmt: skip
+    """Animates PNG ``frames`` (in order) into a looping GIF, written atomically."""
+    from PIL import Image  # matplotlib's own dependency
+
+    if not frames:
+        raise ValueError("no frames to animate")
+    path = pathlib.Path(path)
+    images = [Image.open(frame).convert("RGB") for frame in frames]
+    size = images[0].size
+    images = [im if im.size == size else im.resize(size) for im in images]
+    tmp = _atomic_path(path)
+    try:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
+                       duration=int(seconds_per_frame * 1000), loop=0)  # fmt: skip
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

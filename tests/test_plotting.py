@@ -1,0 +1,80 @@
+"""Figures from real oracle snapshots (protocol loop, no training)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from oracle_helpers import make_oracle, peaked, run_loop
+from PIL import Image
+
+from kt_lrsearch import plotting
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory):
+    oracle = make_oracle(str(tmp_path_factory.mktemp("o")), max_trials=10, num_initial_points=1)
+    scores = iter([0.5, None, 0.7, 0.8, math.inf])  # one crash, one divergence
+
+    def objective(values):
+        score = next(scores)
+        return peaked(values) if score == 0.7 else score
+
+    oracle.max_consecutive_failed_trials = 10
+    run_loop(oracle, objective, 5)
+    return oracle.diagnostics()
+
+
+def test_iteration_figure_has_both_panels_on_a_log_axis(snapshot) -> None:
+    fig = plotting.plot_iteration(snapshot, iteration=5, title="t")
+    top, bottom = fig.axes[:2]
+    assert top.get_xscale() == "log" and bottom.get_xscale() == "log"
+    assert bottom.get_xlabel() == "learning rate (log scale)"
+    assert "after 5 evaluations" in fig._suptitle.get_text()
+    labels = top.get_legend_handles_labels()[1]
+    assert "95% band" in labels and "GP posterior mean" in labels and "latest" in labels
+    assert any("failed" in label and "diverged" in label for label in labels)
+    assert any(label.startswith("next point") for label in bottom.get_legend_handles_labels()[1])
+    # Every observation is numbered.
+    assert sorted(t.get_text() for t in top.texts) == ["1", "2", "3", "4", "5"]
+
+
+def test_save_figure_is_atomic_and_a_real_png(tmp_path, snapshot) -> None:
+    path = plotting.save_figure(plotting.plot_iteration(snapshot, iteration=5), tmp_path / "a.png")
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.size[0] > 600
+    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]  # no temporary left behind
+
+
+def test_multi_dimensional_snapshot_is_refused(snapshot) -> None:
+    import dataclasses
+
+    with pytest.raises(ValueError, match="one-dimensional"):
+        plotting.plot_iteration(dataclasses.replace(snapshot, grid=None), iteration=1)
+
+
+@pytest.mark.parametrize(
+    ("scores", "direction", "expected"),
+    [
+        ([0.3, 0.5, 0.4, math.nan, 0.6], "max", [0.3, 0.5, 0.5, 0.5, 0.6]),
+        ([2.0, 1.0, math.inf, 1.5], "min", [2.0, 1.0, 1.0, 1.0]),
+        ([math.nan, 0.2], "max", [math.nan, 0.2]),
+    ],
+)
+def test_best_so_far(scores, direction, expected) -> None:
+    np.testing.assert_array_equal(plotting.best_so_far(scores, direction), expected)
+
+
+def test_convergence_and_gif(tmp_path, snapshot) -> None:
+    fig = plotting.plot_convergence([0.5, math.nan, 0.7], ["COMPLETED", "FAILED", "COMPLETED"],
+                                    direction="max", objective="val_accuracy")  # fmt: skip
+    assert isinstance(fig, Figure) and fig.axes[0].get_xlabel() == "evaluation"
+    frames = [plotting.save_figure(plotting.plot_iteration(snapshot, iteration=i),
+                                   tmp_path / f"f{i}.png") for i in (4, 5)]  # fmt: skip
+    gif = plotting.write_gif(frames, tmp_path / "s.gif")
+    with Image.open(gif) as image:
+        assert image.format == "GIF" and image.n_frames == 2
+    with pytest.raises(ValueError, match="no frames"):
+        plotting.write_gif([], tmp_path / "empty.gif")
