@@ -24,6 +24,10 @@ ALLOWED = {
     "model": {"keras"},
     "training": {"numpy", "keras", "keras_tuner", "kt_lrsearch"},
     "data": {"numpy", "keras"},  # keras only lazily, for the download
+    "plotting": {"numpy", "matplotlib", "PIL", "kt_lrsearch"},
+    "callbacks": {"kt_lrsearch"},
+    "report": {"kt_lrsearch"},
+    "search": {"numpy", "keras", "keras_tuner", "kt_lrsearch"},
 }
 
 
@@ -57,6 +61,21 @@ def test_light_modules_load_without_heavy_packages(module: str) -> None:
         cwd=PACKAGE.parent,
     )
     assert out.stdout.strip() == ""
+
+
+def test_plotting_loads_without_tensorflow_or_keras_tuner() -> None:
+    code = (
+        "import sys, kt_lrsearch.plotting, kt_lrsearch.callbacks; "
+        "print(','.join(m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE.parent)  # fmt: skip
+    assert out.stdout.strip() == ""
+
+
+def test_only_the_cli_imports_click() -> None:
+    for module in PACKAGE.glob("*.py"):
+        assert "click" not in imported_packages(module.stem), module.name
 
 
 def test_public_api() -> None:

@@ -1,0 +1,161 @@
+"""kt_lrsearch command line: `python cli.py search` and `python cli.py report RUN_DIR`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Before TensorFlow loads (it loads lazily, inside the commands).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import click
+
+from kt_lrsearch.data import DataError
+from kt_lrsearch.search import SearchConfig, SearchError, regenerate, run_search
+
+DEFAULT_OUT = os.path.join("artifacts", "lr-search")
+# --quick: a real search on a stratified subset, about a minute on 2 CPU cores.
+QUICK = {"train_limit": 800, "max_trials": 6, "final_epochs": 1, "batch_size": 32}
+DEFAULTS = SearchConfig()
+
+
+def _fail(error: Exception) -> None:
+    raise click.ClickException(str(error)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Find the best SGD learning rate of a ResNet on Fashion-MNIST with GP-EI."""
+
+
+@main.command()
+@click.option(
+    "--lr-min",
+    type=float,
+    default=DEFAULTS.lr_min,
+    show_default=True,
+    help="Smallest learning rate searched (log scale).",
+)
+@click.option(
+    "--lr-max",
+    type=float,
+    default=DEFAULTS.lr_max,
+    show_default=True,
+    help="Largest learning rate searched.",
+)
+@click.option(
+    "--max-trials",
+    type=int,
+    default=None,
+    help=f"Evaluation budget, initial points included.  [default: "
+    f"{DEFAULTS.max_trials}; {QUICK['max_trials']} with --quick]",
+)
+@click.option(
+    "--initial-points",
+    type=int,
+    default=DEFAULTS.initial_points,
+    show_default=True,
+    help="Trials from the seeded space-filling design before the GP decides.",
+)
+@click.option(
+    "--epochs",
+    type=int,
+    default=DEFAULTS.epochs,
+    show_default=True,
+    help="Training epochs per evaluation.",
+)
+@click.option(
+    "--batch-size",
+    type=int,
+    default=None,
+    help=f"SGD batch size.  [default: {DEFAULTS.batch_size}; {QUICK['batch_size']} with --quick]",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=DEFAULTS.seed,
+    show_default=True,
+    help="Seed of the split, the weights and the oracle.",
+)
+@click.option(
+    "--validation-fraction",
+    type=float,
+    default=DEFAULTS.validation_fraction,
+    show_default=True,
+    help="Share of the training files held out as the objective.",
+)
+@click.option(
+    "--train-limit",
+    type=int,
+    default=None,
+    help=f"Train on at most this many images (stratified).  [default: all; "
+    f"{QUICK['train_limit']} with --quick]",
+)
+@click.option(
+    "--final-epochs",
+    type=int,
+    default=None,
+    help=f"Epochs to retrain the best rate before the one test evaluation "
+    f"(0 skips it).  [default: {DEFAULTS.final_epochs}; "
+    f"{QUICK['final_epochs']} with --quick]",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Directory with the four Fashion-MNIST .gz files.  [default: Keras's "
+    "cache, downloading when online]",
+)
+@click.option(
+    "--out",
+    type=click.Path(),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Run directory; rerunning the same command there resumes the search.",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Start afresh in --out (deletes only this tool's files there).",
+)
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="A complete real search on a small subset, about a minute on 2 CPU cores.",
+)
+def search(quick: bool, out: str, overwrite: bool, **options: object) -> None:
+    """Search the learning rate, plot every iteration, retrain and test the best."""
+    preset = QUICK if quick else {}
+    for name in QUICK:
+        if options[name] is None:
+            options[name] = preset.get(name, getattr(DEFAULTS, name))
+    try:
+        results = run_search(SearchConfig(**options), out, overwrite=overwrite, echo=click.echo)
+    except (SearchError, DataError) as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        click.echo(f"\ninterrupted: rerun the same command to resume the run in {out}", err=True)
+        sys.exit(130)
+    best = results["best"]
+    if best:
+        click.echo(
+            f"best learning rate {best['learning_rate']:.4g} "
+            f"(validation accuracy {best['score']:.4f}); report: {out}/report.html"
+        )
+    else:
+        click.echo(f"no trial completed; report: {out}/report.html")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path())
+def report(run_dir: str) -> None:
+    """Redraw every figure and report.html of RUN_DIR without training."""
+    try:
+        regenerate(run_dir, echo=click.echo)
+    except (SearchError, DataError) as error:
+        _fail(error)
+    click.echo(f"report: {os.path.join(run_dir, 'report.html')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,329 @@
+"""One learning-rate search run: data, model, oracle, tuner, callbacks, artifacts.
+
+Everything user-facing goes through :func:`run_search`; problems a user can fix
+raise :class:`SearchError` with what, where and how to fix it.
+
+A run directory holds ``config.json``, the Keras Tuner project (``tuner/``), the
+per-iteration figures (``plots/``) and the artifacts written by
+:mod:`kt_lrsearch.report`. Rerunning the same configuration resumes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import pathlib
+import shutil
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kt_lrsearch import data as data_module
+from kt_lrsearch.report import atomic_write_text, load_trials, write_artifacts
+
+PROJECT = "tuner"
+PLOTS = "plots"
+OBJECTIVE = "val_accuracy"
+# What --overwrite may delete: only what a search writes, never other files.
+OWNED = ("config.json", PROJECT, PLOTS, "results.json", "results.csv", "report.html",
+         "convergence.png", "search.gif", "durations.json")  # fmt: skip
+
+
+class SearchError(Exception):
+    """A problem the user can fix; the message says what, where and how."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchConfig:
+    """Everything that defines a search (the run directory stores it).
+
+    Attributes mirror the CLI options; see ``python cli.py search --help``.
+    """
+
+    lr_min: float = 1e-4
+    lr_max: float = 1e-1
+    max_trials: int = 10
+    initial_points: int = 1
+    epochs: int = 1
+    batch_size: int = 128
+    seed: int = 42
+    validation_fraction: float = 0.2
+    train_limit: int | None = None
+    final_epochs: int = 3
+    data_dir: str | None = None
+
+    def validate(self) -> None:
+        """Raises SearchError naming the option and the accepted values."""
+        if not (math.isfinite(self.lr_min) and self.lr_min > 0):
+            raise SearchError(f"--lr-min must be a positive number, got {self.lr_min}")
+        if not (math.isfinite(self.lr_max) and self.lr_max > self.lr_min):
+            raise SearchError(
+                f"--lr-max ({self.lr_max}) must be larger than --lr-min ({self.lr_min})"
+            )
+        for name, value, low in (("--max-trials", self.max_trials, 1),
+                                 ("--initial-points", self.initial_points, 1),
+                                 ("--epochs", self.epochs, 1),
+                                 ("--batch-size", self.batch_size, 1),
+                                 ("--final-epochs", self.final_epochs, 0),
+                                 ("--seed", self.seed, 0)):  # fmt: skip
+            if value < low:
+                raise SearchError(f"{name} must be an integer >= {low}, got {value}")
+        if self.initial_points > self.max_trials:
+            raise SearchError(
+                f"--initial-points ({self.initial_points}) cannot exceed --max-trials "
+                f"({self.max_trials}): the initial design is part of the budget"
+            )
+        if not 0.0 < self.validation_fraction < 1.0:
+            raise SearchError(
+                f"--validation-fraction must be in (0, 1), got {self.validation_fraction}"
+            )
+        if self.train_limit is not None and self.train_limit < data_module.NUM_CLASSES:
+            raise SearchError(f"--train-limit must be at least 10, got {self.train_limit}")
+
+    def search_fields(self) -> dict[str, Any]:
+        """The fields a resumed run must share (final_epochs may change)."""
+        fields = dataclasses.asdict(self)
+        fields.pop("final_epochs")
+        return fields
+
+
+def _prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: bool) -> None:
+    if run_dir.exists() and not run_dir.is_dir():
+        raise SearchError(f"--out {run_dir}: is a file, not a directory; choose another --out")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        probe = run_dir / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        raise SearchError(
+            f"--out {run_dir}: cannot write there ({error.strerror or error}); "
+            "choose a writable directory"
+        ) from None
+    saved = run_dir / "config.json"
+    if overwrite:
+        for name in OWNED:
+            target = run_dir / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    elif saved.exists():
+        _check_same_config(saved, config)
+    elif any(run_dir.iterdir()):
+        raise SearchError(
+            f"--out {run_dir}: not empty and not a kt_lrsearch run (no config.json); "
+            "choose an empty or new directory so nothing there is overwritten"
+        )
+    payload = {"search": config.search_fields(), "final_epochs": config.final_epochs}
+    atomic_write_text(saved, json.dumps(payload, indent=2))
+
+
+def _check_same_config(saved: pathlib.Path, config: SearchConfig) -> None:
+    try:
+        previous = json.loads(saved.read_text())["search"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SearchError(
+            f"{saved}: unreadable run configuration ({error}); "
+            "rerun with --overwrite to start afresh, or choose another --out"
+        ) from None
+    changed = {k: (previous.get(k), v) for k, v in config.search_fields().items()
+               if previous.get(k) != v}  # fmt: skip
+    if changed:
+        detail = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in sorted(changed.items()))
+        raise SearchError(
+            f"{saved.parent}: this run directory was made with a different configuration "
+            f"({detail}); rerun with the same options to resume, add --overwrite to start "
+            "afresh, or choose another --out"
+        )
+
+
+class TrialLog:
+    """Oracle callback: one progress line per trial, durations kept on disk.
+
+    Trials of a sequential search run back to back, so a trial's duration is
+    the time since the previous one ended (or since the search started),
+    decision time included.
+    """
+
+    def __init__(self, run_dir: pathlib.Path, max_trials: int,
+                 echo: Callable[[str], None]) -> None:  # fmt: skip
+        self.path = run_dir / "durations.json"
+        self.durations: dict[str, float] = (
+            json.loads(self.path.read_text()) if self.path.exists() else {}
+        )
+        self.max_trials = max_trials
+        self.echo = echo
+        self.started = time.monotonic()
+        self.mark = self.started
+
+    def on_trial_end(self, oracle: Any, trial: Any) -> None:
+        now = time.monotonic()
+        self.durations[trial.trial_id] = round(now - self.mark, 3)
+        self.mark = now
+        atomic_write_text(self.path, json.dumps(self.durations, indent=1))
+        done = len([t for t in oracle.trials.values() if t.status != "RUNNING"])
+        best = oracle.get_best_trials(1)
+        best_score = best[0].score if best and best[0].score is not None else float("nan")
+        lr = trial.hyperparameters.values.get("learning_rate", float("nan"))
+        score = "diverged" if trial.score is not None and not math.isfinite(trial.score) else (
+            f"{trial.score:.4f}" if trial.score is not None else trial.status.lower())  # fmt: skip
+        bar = "#" * done + "." * max(self.max_trials - done, 0)
+        self.echo(
+            f"[{bar}] trial {done}/{self.max_trials}  lr={lr:.3g}  {OBJECTIVE}={score}  "
+            f"best={best_score:.4f}  {self.durations[trial.trial_id]:.1f}s  "
+            f"(elapsed {now - self.started:.0f}s)"
+        )
+
+
+def run_search(
+    config: SearchConfig,
+    run_dir: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    echo: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Runs (or resumes) a search, retrains the best rate, writes every artifact.
+
+    Returns:
+        The content of ``results.json``.
+
+    Raises:
+        SearchError: Bad options, unusable output directory, mismatched run.
+        kt_lrsearch.data.DataError: Missing or invalid data files.
+    """
+    config.validate()
+    run_dir = pathlib.Path(run_dir)
+    data_module.locate(config.data_dir)  # before anything is written to --out
+    _prepare_run_dir(run_dir, config, overwrite)
+    dataset = data_module.load(config.data_dir, validation_fraction=config.validation_fraction,
+                               seed=config.seed, train_limit=config.train_limit)  # fmt: skip
+    echo(f"data: {len(dataset.train)} train / {len(dataset.validation)} validation / "
+         f"{len(dataset.test)} test images from {dataset.source}")  # fmt: skip
+    tuner = _build_tuner(config, run_dir, echo)
+    x, y = data_module.to_model_input(dataset.train.images), dataset.train.labels
+    val = (data_module.to_model_input(dataset.validation.images), dataset.validation.labels)
+    start = time.monotonic()
+    tuner.search(x, y, validation_data=val, epochs=config.epochs, verbose=0)
+    echo(f"search finished in {time.monotonic() - start:.0f}s")
+    final = _final_evaluation(tuner, config, dataset, run_dir, echo)
+    return write_artifacts(run_dir, config=dataclasses.asdict(config),
+                           trials=load_trials(tuner.oracle, run_dir), final=final)  # fmt: skip
+
+
+def _hypermodel(config: SearchConfig):
+    from kt_lrsearch.model import TrainingConfig
+    from kt_lrsearch.training import LRHyperModel
+
+    return LRHyperModel(config.lr_min, config.lr_max,
+                        training=TrainingConfig(batch_size=config.batch_size))  # fmt: skip
+
+
+def _oracle(config: SearchConfig, callbacks: list[Any]):
+    """The run's GPEIOracle; the same arguments rebuild it for a replay."""
+    import keras_tuner as kt
+
+    from kt_lrsearch.oracle import GPEIOracle
+
+    space = kt.HyperParameters()
+    _hypermodel(config).build(space)  # registers the learning-rate hyperparameter
+    return GPEIOracle(
+        objective=kt.Objective(OBJECTIVE, "max"),
+        max_trials=config.max_trials,
+        num_initial_points=config.initial_points,
+        seed=config.seed,
+        hyperparameters=space,
+        callbacks=callbacks,
+    )
+
+
+def _build_tuner(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[str], None]):
+    import keras
+    import keras_tuner as kt
+
+    from kt_lrsearch.callbacks import IterationPlotter
+
+    keras.utils.set_random_seed(config.seed)
+    callbacks = [IterationPlotter(run_dir / PLOTS, title="GP-EI learning-rate search"),
+                 TrialLog(run_dir, config.max_trials, echo)]  # fmt: skip
+    return kt.Tuner(oracle=_oracle(config, callbacks), hypermodel=_hypermodel(config),
+                    directory=str(run_dir), project_name=PROJECT, overwrite=False)  # fmt: skip
+
+
+def read_config(run_dir: pathlib.Path) -> SearchConfig:
+    """The configuration stored in a run directory."""
+    saved = run_dir / "config.json"
+    try:
+        payload = json.loads(saved.read_text())
+        return SearchConfig(**payload["search"], final_epochs=payload["final_epochs"])
+    except FileNotFoundError:
+        raise SearchError(f"{run_dir}: not a kt_lrsearch run directory (no config.json)") from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SearchError(f"{saved}: unreadable run configuration ({error})") from None
+
+
+def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = print) -> dict:
+    """Rebuilds every figure and the report of a run directory; trains nothing."""
+    from kt_lrsearch.report import replay_figures
+
+    run_dir = pathlib.Path(run_dir)
+    if not run_dir.is_dir():
+        raise SearchError(f"{run_dir}: no such run directory")
+    config = read_config(run_dir)
+    oracle = _oracle(config, [])
+    oracle._set_project_dir(str(run_dir), PROJECT)
+    oracle.reload()
+    trials = list(oracle.trials.values())
+    written = replay_figures(lambda: _oracle(config, []), trials, run_dir / PLOTS)
+    echo(f"redrew {len(written)} iteration figure(s) from {len(trials)} trial(s)")
+    previous = run_dir / "results.json"
+    final = None
+    if previous.exists():
+        try:
+            final = json.loads(previous.read_text()).get("final")
+        except ValueError:
+            final = None
+    return write_artifacts(run_dir, config=dataclasses.asdict(config),
+                           trials=load_trials(oracle, run_dir), final=final)  # fmt: skip
+
+
+def _final_evaluation(tuner, config, dataset, run_dir, echo) -> dict[str, Any] | None:
+    """Retrains the best rate on train + validation; one evaluation on test."""
+    import keras
+    import keras_tuner as kt
+    import numpy as np
+
+    best = tuner.oracle.get_best_trials(1)
+    if not best or best[0].score is None or not math.isfinite(best[0].score):
+        echo("no completed trial: nothing to retrain")
+        return None
+    lr = best[0].hyperparameters.values["learning_rate"]
+    previous = run_dir / "results.json"
+    if previous.exists():
+        try:
+            final = json.loads(previous.read_text()).get("final")
+            if final and final["learning_rate"] == lr and final["epochs"] == config.final_epochs:
+                echo(f"final evaluation already done: test accuracy {final['test_accuracy']:.4f}")
+                return final
+        except (ValueError, KeyError, TypeError):
+            pass  # unreadable: recompute
+    if config.final_epochs == 0:
+        return None
+    echo(f"retraining lr={lr:.4g} for {config.final_epochs} epoch(s) on train + validation")
+    keras.utils.set_random_seed(config.seed)
+    hp = kt.HyperParameters()
+    hp.Fixed("learning_rate", lr)
+    hypermodel = tuner.hypermodel
+    model = hypermodel.build(hp)
+    x = data_module.to_model_input(np.concatenate([dataset.train.images,
+                                                   dataset.validation.images]))  # fmt: skip
+    y = np.concatenate([dataset.train.labels, dataset.validation.labels])
+    start = time.monotonic()
+    model.fit(x, y, epochs=config.final_epochs, batch_size=config.batch_size, verbose=0)
+    loss, accuracy = model.evaluate(data_module.to_model_input(dataset.test.images),
+                                    dataset.test.labels, verbose=0)  # fmt: skip
+    echo(f"test accuracy {accuracy:.4f} (lr={lr:.4g}, {time.monotonic() - start:.0f}s)")
+    return {"learning_rate": lr, "epochs": config.final_epochs, "test_accuracy": float(accuracy),
+            "test_loss": float(loss), "test_images": len(dataset.test)}  # fmt: skip

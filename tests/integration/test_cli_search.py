@@ -1,0 +1,80 @@
+"""`python cli.py search --quick` end to end, then `report`, then a resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SAMPLE = ROOT.parent / "shared" / "data" / "fashion-mnist-sample"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory) -> tuple[pathlib.Path, subprocess.CompletedProcess]:
+    out = tmp_path_factory.mktemp("run") / "quick"
+    result = cli("search", "--quick", "--data-dir", str(SAMPLE), "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out, result
+
+
+@pytest.mark.slow
+def test_quick_search_writes_every_artifact(quick_run) -> None:
+    out, result = quick_run
+    figures = sorted(p.name for p in (out / "plots").glob("*.png"))
+    assert figures == [f"iteration_{i:02d}.png" for i in range(2, 7)]  # 6 trials, from the 2nd
+    for name in ("convergence.png", "search.gif", "results.json", "results.csv", "report.html"):
+        assert (out / name).stat().st_size > 0, name
+    with Image.open(out / "search.gif") as gif:
+        assert gif.n_frames == 5
+    results = json.loads((out / "results.json").read_text())
+    assert len(results["trials"]) == 6 and results["config"]["max_trials"] == 6
+    for trial in results["trials"]:
+        assert 1e-4 <= trial["learning_rate"] <= 1e-1 and trial["status"] == "COMPLETED"
+        assert 0 <= trial["score"] <= 1 and trial["duration_s"] > 0
+    assert results["best"]["score"] == max(t["score"] for t in results["trials"])
+    assert results["best"]["score"] > 0.2  # 800 images, 1 epoch: clearly above chance (0.1)
+    assert 0 < results["final"]["test_accuracy"] <= 1 and results["final"]["test_images"] == 1000
+    with open(out / "results.csv") as handle:
+        assert len(list(csv.DictReader(handle))) == 6
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 6 and "data:image/gif;base64," in page
+    assert "trial 6/6" in result.stdout and "best learning rate" in result.stdout
+
+
+@pytest.mark.slow
+def test_report_regenerates_without_training(quick_run) -> None:
+    out, _ = quick_run
+    before = json.loads((out / "results.json").read_text())
+    for figure in (out / "plots").glob("*.png"):
+        figure.unlink()
+    (out / "report.html").unlink()
+    result = cli("report", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(list((out / "plots").glob("iteration_*.png"))) == 5
+    assert (out / "report.html").exists()
+    assert json.loads((out / "results.json").read_text())["trials"] == before["trials"]
+
+
+@pytest.mark.slow
+def test_rerunning_the_same_command_resumes(quick_run) -> None:
+    out, _ = quick_run
+    before = json.loads((out / "results.json").read_text())
+    result = cli("search", "--quick", "--data-dir", str(SAMPLE), "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "trial " not in result.stdout  # nothing retrained: the search was complete
+    assert "final evaluation already done" in result.stdout
+    after = json.loads((out / "results.json").read_text())
+    assert after["trials"] == before["trials"] and after["final"] == before["final"]

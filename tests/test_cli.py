@@ -1,0 +1,147 @@
+"""The command line on bad input: a clear message, a non-zero exit, no traceback,
+and nothing already on disk lost. Every case fails before any training."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+from click.testing import CliRunner
+from test_data import SAMPLE, corrupt, make_dataset
+
+from cli import main
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def assert_clean_failure(result, message: str) -> None:
+    assert result.exit_code != 0, result.output
+    assert isinstance(result.exception, SystemExit)  # handled, not a crash
+    assert "Traceback" not in result.output
+    assert message in result.output, result.output
+
+
+@pytest.fixture
+def dataset(tmp_path) -> pathlib.Path:
+    return make_dataset(tmp_path / "data")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lr-min", "0"], "--lr-min must be a positive number"),
+        (["--lr-min", "-1e-3"], "--lr-min must be a positive number"),
+        (["--lr-min", "nan"], "--lr-min must be a positive number"),
+        (["--lr-max", "1e-5"], "must be larger than --lr-min"),
+        (["--lr-min", "0.1", "--lr-max", "0.1"], "must be larger than --lr-min"),
+        (["--lr-max", "inf"], "must be larger than --lr-min"),
+        (["--lr-min", "abc"], "'abc' is not a valid float"),
+        (["--max-trials", "0"], "--max-trials must be an integer >= 1"),
+        (["--max-trials", "-3"], "--max-trials must be an integer >= 1"),
+        (["--max-trials", "ten"], "'ten' is not a valid integer"),
+        (["--initial-points", "11"], "cannot exceed --max-trials"),
+        (["--initial-points", "0"], "--initial-points must be an integer >= 1"),
+        (["--epochs", "0"], "--epochs must be an integer >= 1"),
+        (["--batch-size", "0"], "--batch-size must be an integer >= 1"),
+        (["--final-epochs", "-1"], "--final-epochs must be an integer >= 0"),
+        (["--seed", "-5"], "--seed must be an integer >= 0"),
+        (["--validation-fraction", "1.5"], "--validation-fraction must be in (0, 1)"),
+        (["--train-limit", "5"], "--train-limit must be at least 10"),
+        (["--bogus"], "No such option '--bogus'"),
+    ],
+)
+def test_bad_options(tmp_path, dataset, args: list[str], message: str) -> None:
+    result = invoke("search", "--data-dir", str(dataset), "--out", str(tmp_path / "r"), *args)
+    assert_clean_failure(result, message)
+    assert not (tmp_path / "r").exists()  # nothing written for a rejected command
+
+
+def test_missing_data_dir(tmp_path) -> None:
+    result = invoke("search", "--data-dir", str(tmp_path / "nope"), "--out", str(tmp_path / "r"))
+    assert_clean_failure(result, "no such directory")
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("case", ["truncated", "wrong magic", "label range", "missing"])
+def test_bad_data_files(tmp_path, dataset, case: str) -> None:
+    name = corrupt(dataset, case)
+    result = invoke("search", "--data-dir", str(dataset), "--out", str(tmp_path / "r"))
+    assert_clean_failure(result, name)
+
+
+def test_out_is_a_file_and_stays_untouched(tmp_path, dataset) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("precious")
+    result = invoke("search", "--data-dir", str(dataset), "--out", str(target))
+    assert_clean_failure(result, "is a file, not a directory")
+    assert target.read_text() == "precious"
+
+
+def test_out_below_a_file_is_unwritable(tmp_path, dataset) -> None:
+    (tmp_path / "f").write_text("x")
+    result = invoke("search", "--data-dir", str(dataset), "--out", str(tmp_path / "f" / "run"))
+    assert_clean_failure(result, "cannot write there")
+
+
+def test_foreign_non_empty_directory_is_left_alone(tmp_path, dataset) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("keep me")
+    result = invoke("search", "--data-dir", str(dataset), "--out", str(out))
+    assert_clean_failure(result, "not a kt_lrsearch run")
+    assert [p.name for p in out.iterdir()] == ["thesis.tex"]
+
+
+def write_run_config(out: pathlib.Path, **search) -> None:
+    out.mkdir(parents=True)
+    (out / "config.json").write_text(json.dumps({"search": search, "final_epochs": 3}))
+
+
+def test_run_directory_from_another_configuration(tmp_path, dataset) -> None:
+    out = tmp_path / "run"
+    write_run_config(out, lr_min=1e-4, lr_max=0.5, max_trials=10, initial_points=1, epochs=1,
+                     batch_size=128, seed=42, validation_fraction=0.2, train_limit=None,
+                     data_dir=str(dataset))  # fmt: skip
+    before = (out / "config.json").read_text()
+    result = invoke("search", "--data-dir", str(dataset), "--out", str(out))
+    assert_clean_failure(result, "lr_max: 0.5 -> 0.1")
+    assert "--overwrite" in result.output and (out / "config.json").read_text() == before
+
+
+def test_corrupt_state_file(tmp_path, dataset) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.json").write_text("{not json")
+    result = invoke("search", "--data-dir", str(dataset), "--out", str(out))
+    assert_clean_failure(result, "unreadable run configuration")
+    assert (out / "config.json").read_text() == "{not json"
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [("missing", "no such run directory"), ("empty", "no config.json"),
+     ("corrupt", "unreadable run configuration")],
+)  # fmt: skip
+def test_report_on_bad_run_directories(tmp_path, setup: str, message: str) -> None:
+    run = tmp_path / "run"
+    if setup != "missing":
+        run.mkdir()
+    if setup == "corrupt":
+        (run / "config.json").write_text("[]")
+    assert_clean_failure(invoke("report", str(run)), message)
+
+
+def test_help_lists_every_option() -> None:
+    result = invoke("search", "--help")
+    assert result.exit_code == 0
+    for option in ("--max-trials", "--initial-points", "--lr-min", "--lr-max", "--epochs",
+                   "--batch-size", "--seed", "--data-dir", "--out", "--overwrite", "--quick",
+                   "--final-epochs"):  # fmt: skip
+        assert option in result.output
+
+
+def test_sample_exists_for_the_integration_tests() -> None:
+    assert SAMPLE.is_dir(), "../shared/data/fashion-mnist-sample is missing"
