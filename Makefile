@@ -42,5 +42,9 @@ format: $(STAMP)
 bench: $(BENCH_STAMP)
 	$(PY) bench/bench_oracle.py
 
+# The main job; pass options with ARGS="--quick --data-dir DIR".
+search: $(STAMP)
+	$(PY) cli.py search $(ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
