@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from kt_lrsearch.diagnostics import DIVERGED, FAILED, OK, Diagnostics
@@ -89,7 +90,7 @@ def plot_iteration(
     return fig
 
 
-def _draw_posterior(ax, d: Diagnostics, objective: str) -> None:
+def _draw_posterior(ax: Axes, d: Diagnostics, objective: str) -> None:
     if d.has_model:
         lo, hi = d.mean - _BAND_Z * d.std, d.mean + _BAND_Z * d.std
         ax.fill_between(d.grid, lo, hi, color=_COLOURS["band"], alpha=0.5, label="95% band")
@@ -123,7 +124,7 @@ def _draw_posterior(ax, d: Diagnostics, objective: str) -> None:
     ax.legend(loc="best", fontsize=8, framealpha=0.85)
 
 
-def _draw_acquisition(ax, d: Diagnostics, budget_spent: bool) -> None:
+def _draw_acquisition(ax: Axes, d: Diagnostics, budget_spent: bool) -> None:
     if d.has_model:
         allowed = d.grid_allowed
         ei = np.where(allowed, d.ei, np.nan)

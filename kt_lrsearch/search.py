@@ -18,10 +18,16 @@ import pathlib
 import shutil
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kt_lrsearch import data as data_module
 from kt_lrsearch.report import atomic_write_text, load_trials, write_artifacts
+
+if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
+    import keras_tuner
+
+    from kt_lrsearch.oracle import GPEIOracle
+    from kt_lrsearch.training import LRHyperModel
 
 PROJECT = "tuner"
 PLOTS = "plots"
@@ -213,7 +219,7 @@ def run_search(
                            trials=load_trials(tuner.oracle, run_dir), final=final)  # fmt: skip
 
 
-def _hypermodel(config: SearchConfig):
+def _hypermodel(config: SearchConfig) -> LRHyperModel:
     from kt_lrsearch.model import TrainingConfig
     from kt_lrsearch.training import LRHyperModel
 
@@ -221,7 +227,7 @@ def _hypermodel(config: SearchConfig):
                         training=TrainingConfig(batch_size=config.batch_size))  # fmt: skip
 
 
-def _oracle(config: SearchConfig, callbacks: list[Any]):
+def _oracle(config: SearchConfig, callbacks: list[Any]) -> GPEIOracle:
     """The run's GPEIOracle; the same arguments rebuild it for a replay."""
     import keras_tuner as kt
 
@@ -239,7 +245,9 @@ def _oracle(config: SearchConfig, callbacks: list[Any]):
     )
 
 
-def _build_tuner(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[str], None]):
+def _build_tuner(
+    config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[str], None]
+) -> keras_tuner.Tuner:
     import keras
     import keras_tuner as kt
 
@@ -289,7 +297,13 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
                            trials=load_trials(oracle, run_dir), final=final)  # fmt: skip
 
 
-def _final_evaluation(tuner, config, dataset, run_dir, echo) -> dict[str, Any] | None:
+def _final_evaluation(
+    tuner: keras_tuner.Tuner,
+    config: SearchConfig,
+    dataset: data_module.Dataset,
+    run_dir: pathlib.Path,
+    echo: Callable[[str], None],
+) -> dict[str, Any] | None:
     """Retrains the best rate on train + validation; one evaluation on test."""
     import keras
     import keras_tuner as kt
