@@ -300,7 +300,8 @@ class GPEIOracle(keras_tuner.Oracle):
         posterior = self._posterior(encoder, obs, pending, model) if model else None
         if len(self.trials) < num_initial or model is None:
             point = self._initial_point(encoder, obs, pending)
-            return self._snapshot(encoder, obs, pending, posterior, point, True, "")
+            reason = "" if point is not None else "no untried point is left in the space"
+            return self._snapshot(encoder, obs, pending, posterior, point, True, reason)
         return self._acquire(encoder, obs, pending, posterior)
 
     def _posterior(
