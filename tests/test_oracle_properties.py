@@ -1,0 +1,97 @@
+"""Hypothesis: random spaces, scores and statuses never break the oracle."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+
+import keras_tuner as kt
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from oracle_helpers import make_oracle
+
+# A score, a crash (None) or a divergence (NaN / +-inf).
+outcomes = st.one_of(
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    st.sampled_from([None, math.nan, math.inf, -math.inf]),
+)
+
+
+@st.composite
+def spaces(draw) -> kt.HyperParameters:
+    hps = kt.HyperParameters()
+    kinds = draw(st.lists(st.sampled_from(["log", "lin", "int", "choice", "bool", "step"]),
+                          min_size=1, max_size=3, unique=True))  # fmt: skip
+    for kind in kinds:
+        if kind == "log":
+            lo = draw(st.floats(1e-6, 1e-2))
+            hps.Float("log", lo, lo * draw(st.floats(2.0, 1e4)), sampling="log")
+        elif kind == "lin":
+            hps.Float("lin", -1.0, draw(st.floats(-0.5, 10.0)))
+        elif kind == "int":
+            hps.Int("int", 1, draw(st.integers(2, 64)))
+        elif kind == "choice":
+            hps.Choice("choice", draw(st.lists(st.integers(0, 99), min_size=2, max_size=5,
+                                               unique=True)))  # fmt: skip
+        elif kind == "bool":
+            hps.Boolean("bool")
+        else:
+            hps.Float("step", 0.0, 1.0, step=0.25)
+    return hps
+
+
+def in_space(hps: kt.HyperParameters, values: dict) -> bool:
+    for hp in hps.space:
+        value = values[hp.name]
+        if isinstance(hp, kt.engine.hyperparameters.Choice):
+            ok = value in hp.values
+        elif isinstance(hp, kt.engine.hyperparameters.Boolean):
+            ok = isinstance(value, bool)
+        else:
+            ok = hp.min_value - 1e-12 <= value <= hp.max_value + 1e-12
+        if not ok:
+            return False
+    return True
+
+
+# Keras Tuner's metric tracker warns about the all-NaN history of a NaN trial.
+@pytest.mark.filterwarnings("ignore:All-NaN axis encountered:RuntimeWarning")
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(space=spaces(), outcomes=st.lists(outcomes, min_size=1, max_size=8),
+       running=st.integers(0, 2), seed=st.integers(1, 10_000))  # fmt: skip
+def test_never_crashes_leaves_the_space_or_repeats(space, outcomes, running, seed) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        oracle = make_oracle(directory, space, max_trials=len(outcomes) + running + 1,
+                             num_initial_points=1, seed=seed)  # fmt: skip
+        oracle.max_consecutive_failed_trials = 100
+        seen: list[str] = []
+        for outcome in outcomes:
+            trial = oracle.create_trial("t")
+            if trial.status != "RUNNING":
+                return  # a small discrete space can be exhausted: a clean stop
+            values = trial.hyperparameters.values
+            assert in_space(space, values)
+            key = oracle._compute_values_hash(values)
+            assert key not in seen
+            seen.append(key)
+            if outcome is None:
+                trial.status = "FAILED"
+            else:
+                oracle.update_trial(trial.trial_id, {"score": outcome})
+                trial.status = "COMPLETED"
+            oracle.end_trial(trial)
+        for worker in range(running):  # concurrent workers: distinct, unseen values
+            trial = oracle.create_trial(f"w{worker}")
+            if trial.status != "RUNNING":
+                return
+            assert in_space(space, trial.hyperparameters.values)
+            key = oracle._compute_values_hash(trial.hyperparameters.values)
+            assert key not in seen
+            seen.append(key)
+        # A diverged or failed trial never ranks above one with a finite score.
+        finite = [
+            t for t in oracle.trials.values() if t.score is not None and math.isfinite(t.score)
+        ]
+        if finite:
+            assert math.isfinite(oracle.get_best_trials(1)[0].score)
