@@ -93,12 +93,13 @@ class SpaceEncoder:
                 points[row] = self.encode(hps)
             return points
         for i, hp in enumerate(self.tuned):
-            if _is_continuous(hp):
+            if is_continuous(hp):
                 continue
             column = np.clip(points[:, i], 0.0, math.nextafter(1.0, 0.0))
             points[:, i] = [hp.value_to_prob(hp.prob_to_value(p)) for p in column]
         return points
 
 
-def _is_continuous(hp: hp_module.HyperParameter) -> bool:
+def is_continuous(hp: hp_module.HyperParameter) -> bool:
+    """A Float without a step: its unit embedding needs no snapping."""
     return isinstance(hp, hp_module.Float) and not hp.step

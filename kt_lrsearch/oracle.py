@@ -23,7 +23,7 @@ from keras_tuner.engine import trial as trial_module
 
 from kt_lrsearch import acquisition, gp, space
 from kt_lrsearch.diagnostics import DIVERGED, FAILED, OK, Diagnostics
-from kt_lrsearch.encoding import SpaceEncoder
+from kt_lrsearch.encoding import SpaceEncoder, is_continuous
 
 FloatArray = np.ndarray
 TrialStatus = trial_module.TrialStatus
@@ -550,7 +550,7 @@ def _column_values(encoder: SpaceEncoder, unit: FloatArray) -> FloatArray:
     """Hyperparameter values of 1-D unit candidates (m, 1) -> (m,)."""
     hp = encoder.tuned[0]
     u = unit[:, 0]
-    if isinstance(hp, keras_tuner.engine.hyperparameters.Float) and not hp.step:
+    if is_continuous(hp):
         # Vectorised Float.prob_to_value (2048 Python calls cost ~2 ms).
         if hp.sampling == "log":
             return space.from_unit_log(u, hp.min_value, hp.max_value)

@@ -8,10 +8,11 @@ temporary name in the same directory, then renamed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -24,22 +25,30 @@ _COLOURS = {"mean": "#1f4e79", "band": "#9ecae1", "obs": "#222222", "latest": "#
             "failed": "#7f7f7f", "ei": "#2ca02c", "next": "#ff7f0e"}  # fmt: skip
 
 
-def _atomic_path(path: pathlib.Path) -> pathlib.Path:
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[pathlib.Path]:
+    """A temporary file beside ``path``, renamed onto it when the block succeeds.
+
+    Write to the yielded path; after a crash or an exception ``path`` keeps its
+    old content (or stays absent) and the temporary file is removed.
+    """
+    path = pathlib.Path(path)
     handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
     os.close(handle)
-    return pathlib.Path(name)
+    tmp = pathlib.Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 110) -> pathlib.Path:
     """Writes ``fig`` to ``path`` atomically (no half-written PNG after a crash)."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _atomic_path(path)
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".") or "png")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -196,11 +205,7 @@ def write_gif(frames: Sequence[str | os.PathLike[str]], path: str | os.PathLike[
     images = [Image.open(frame).convert("RGB") for frame in frames]
     size = images[0].size
     images = [im if im.size == size else im.resize(size) for im in images]
-    tmp = _atomic_path(path)
-    try:
+    with atomic_path(path) as tmp:
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
                        duration=int(seconds_per_frame * 1000), loop=0)  # fmt: skip
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

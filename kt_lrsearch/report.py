@@ -17,25 +17,18 @@ import json
 import math
 import os
 import pathlib
-import tempfile
 from typing import Any
 
-from kt_lrsearch.plotting import plot_convergence, save_figure, write_gif
+from kt_lrsearch.plotting import atomic_path, plot_convergence, save_figure, write_gif
 
 FIELDS = ("trial_id", "learning_rate", "score", "status", "duration_s")
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> pathlib.Path:
     """Writes ``text`` to ``path`` via a temporary file and an atomic rename."""
-    path = pathlib.Path(path)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
-        os.replace(tmp, path)
-    finally:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-    return path
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return pathlib.Path(path)
 
 
 def _status(trial: Any) -> str:

@@ -286,15 +286,18 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
     trials = list(oracle.trials.values())
     written = replay_figures(lambda: _oracle(config, []), trials, run_dir / PLOTS)
     echo(f"redrew {len(written)} iteration figure(s) from {len(trials)} trial(s)")
-    previous = run_dir / "results.json"
-    final = None
-    if previous.exists():
-        try:
-            final = json.loads(previous.read_text()).get("final")
-        except ValueError:
-            final = None
     return write_artifacts(run_dir, config=dataclasses.asdict(config),
-                           trials=load_trials(oracle, run_dir), final=final)  # fmt: skip
+                           trials=load_trials(oracle, run_dir),
+                           final=_previous_final(run_dir))  # fmt: skip
+
+
+def _previous_final(run_dir: pathlib.Path) -> dict[str, Any] | None:
+    """The final evaluation recorded in results.json; None if absent or unreadable."""
+    try:
+        final = json.loads((run_dir / "results.json").read_text()).get("final")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return final if isinstance(final, dict) else None
 
 
 def _final_evaluation(
@@ -314,15 +317,15 @@ def _final_evaluation(
         echo("no completed trial: nothing to retrain")
         return None
     lr = best[0].hyperparameters.values["learning_rate"]
-    previous = run_dir / "results.json"
-    if previous.exists():
-        try:
-            final = json.loads(previous.read_text()).get("final")
-            if final and final["learning_rate"] == lr and final["epochs"] == config.final_epochs:
-                echo(f"final evaluation already done: test accuracy {final['test_accuracy']:.4f}")
-                return final
-        except (ValueError, KeyError, TypeError):
-            pass  # unreadable: recompute
+    final = _previous_final(run_dir)
+    if (
+        final is not None
+        and final.get("learning_rate") == lr
+        and final.get("epochs") == config.final_epochs
+        and isinstance(final.get("test_accuracy"), float)
+    ):
+        echo(f"final evaluation already done: test accuracy {final['test_accuracy']:.4f}")
+        return final
     if config.final_epochs == 0:
         return None
     echo(f"retraining lr={lr:.4g} for {config.final_epochs} epoch(s) on train + validation")
