@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +25,7 @@ from keras_tuner.engine import trial as trial_module
 from kt_lrsearch import acquisition, gp, space
 from kt_lrsearch.diagnostics import DIVERGED, FAILED, OK, Diagnostics
 from kt_lrsearch.encoding import SpaceEncoder, is_continuous
+from kt_lrsearch.files import is_local, save_json
 
 FloatArray = np.ndarray
 TrialStatus = trial_module.TrialStatus
@@ -197,6 +199,21 @@ class GPEIOracle(keras_tuner.Oracle):
                     RuntimeWarning,
                     stacklevel=2,
                 )
+
+    def save(self) -> None:
+        """Saves ``oracle.json`` atomically: a kill mid-write must not lose the project."""
+        fname = self._get_oracle_fname()
+        if is_local(fname):
+            save_json(fname, self.get_state())
+        else:
+            super().save()
+
+    def _save_trial(self, trial: trial_module.Trial) -> None:
+        fname = os.path.join(self._get_trial_dir(trial.trial_id), "trial.json")
+        if is_local(fname):
+            save_json(fname, trial.get_state())
+        else:
+            super()._save_trial(trial)
 
     def reload(self) -> None:
         """Reloads the project; finished trials are never queued for a rerun.

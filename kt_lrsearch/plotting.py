@@ -8,39 +8,20 @@ temporary name in the same directory, then renamed.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pathlib
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from kt_lrsearch.diagnostics import DIVERGED, FAILED, OK, Diagnostics
+from kt_lrsearch.files import atomic_path
 
 _BAND_Z = 1.959964  # 95% two-sided normal quantile
 _COLOURS = {"mean": "#1f4e79", "band": "#9ecae1", "obs": "#222222", "latest": "#d62728",
             "failed": "#7f7f7f", "ei": "#2ca02c", "next": "#ff7f0e"}  # fmt: skip
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[pathlib.Path]:
-    """A temporary file beside ``path``, renamed onto it when the block succeeds.
-
-    Write to the yielded path; after a crash or an exception ``path`` keeps its
-    old content (or stays absent) and the temporary file is removed.
-    """
-    path = pathlib.Path(path)
-    handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    tmp = pathlib.Path(name)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 110) -> pathlib.Path:

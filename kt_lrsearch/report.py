@@ -19,16 +19,10 @@ import os
 import pathlib
 from typing import Any
 
-from kt_lrsearch.plotting import atomic_path, plot_convergence, save_figure, write_gif
+from kt_lrsearch.files import atomic_write_text
+from kt_lrsearch.plotting import plot_convergence, save_figure, write_gif
 
 FIELDS = ("trial_id", "learning_rate", "score", "status", "duration_s")
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> pathlib.Path:
-    """Writes ``text`` to ``path`` via a temporary file and an atomic rename."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text)
-    return pathlib.Path(path)
 
 
 def _status(trial: Any) -> str:

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kt_lrsearch import data as data_module
-from kt_lrsearch.report import atomic_write_text, load_trials, write_artifacts
+from kt_lrsearch.files import atomic_write_text
+from kt_lrsearch.report import load_trials, write_artifacts
 
 if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
     import keras_tuner
@@ -223,7 +224,7 @@ def _hypermodel(config: SearchConfig) -> LRHyperModel:
     from kt_lrsearch.model import TrainingConfig
     from kt_lrsearch.training import LRHyperModel
 
-    return LRHyperModel(config.lr_min, config.lr_max,
+    return LRHyperModel(config.lr_min, config.lr_max, seed=config.seed,
                         training=TrainingConfig(batch_size=config.batch_size))  # fmt: skip
 
 
@@ -234,7 +235,7 @@ def _oracle(config: SearchConfig, callbacks: list[Any]) -> GPEIOracle:
     from kt_lrsearch.oracle import GPEIOracle
 
     space = kt.HyperParameters()
-    _hypermodel(config).build(space)  # registers the learning-rate hyperparameter
+    _hypermodel(config).declare(space)
     return GPEIOracle(
         objective=kt.Objective(OBJECTIVE, "max"),
         max_trials=config.max_trials,
@@ -248,16 +249,14 @@ def _oracle(config: SearchConfig, callbacks: list[Any]) -> GPEIOracle:
 def _build_tuner(
     config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[str], None]
 ) -> keras_tuner.Tuner:
-    import keras
-    import keras_tuner as kt
-
     from kt_lrsearch.callbacks import IterationPlotter
+    from kt_lrsearch.training import ModelReuseTuner
 
-    keras.utils.set_random_seed(config.seed)
     callbacks = [IterationPlotter(run_dir / PLOTS, title="GP-EI learning-rate search"),
                  TrialLog(run_dir, config.max_trials, echo)]  # fmt: skip
-    return kt.Tuner(oracle=_oracle(config, callbacks), hypermodel=_hypermodel(config),
-                    directory=str(run_dir), project_name=PROJECT, overwrite=False)  # fmt: skip
+    return ModelReuseTuner(oracle=_oracle(config, callbacks), hypermodel=_hypermodel(config),
+                           directory=str(run_dir), project_name=PROJECT,
+                           overwrite=False)  # fmt: skip
 
 
 def read_config(run_dir: pathlib.Path) -> SearchConfig:
@@ -308,7 +307,6 @@ def _final_evaluation(
     echo: Callable[[str], None],
 ) -> dict[str, Any] | None:
     """Retrains the best rate on train + validation; one evaluation on test."""
-    import keras
     import keras_tuner as kt
     import numpy as np
 
@@ -329,7 +327,6 @@ def _final_evaluation(
     if config.final_epochs == 0:
         return None
     echo(f"retraining lr={lr:.4g} for {config.final_epochs} epoch(s) on train + validation")
-    keras.utils.set_random_seed(config.seed)
     hp = kt.HyperParameters()
     hp.Fixed("learning_rate", lr)
     hypermodel = tuner.hypermodel
@@ -338,7 +335,8 @@ def _final_evaluation(
                                                    dataset.validation.images]))  # fmt: skip
     y = np.concatenate([dataset.train.labels, dataset.validation.labels])
     start = time.monotonic()
-    model.fit(x, y, epochs=config.final_epochs, batch_size=config.batch_size, verbose=0)
+    # Same seeded batches and divergence guard as the trials.
+    hypermodel.fit(hp, model, x, y, epochs=config.final_epochs)
     loss, accuracy = model.evaluate(data_module.to_model_input(dataset.test.images),
                                     dataset.test.labels, verbose=0)  # fmt: skip
     echo(f"test accuracy {accuracy:.4f} (lr={lr:.4g}, {time.monotonic() - start:.0f}s)")

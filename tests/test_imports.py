@@ -18,6 +18,7 @@ ALLOWED = {
     "space": {"numpy", "tensorflow"},  # tensorflow only lazily, for the Sobol op
     "gp": {"numpy", "tensorflow", "tensorflow_probability"},
     "diagnostics": {"numpy"},
+    "files": set(),
     "encoding": {"numpy", "keras_tuner"},
     "oracle": {"numpy", "keras_tuner", "kt_lrsearch"},
     # Pure Keras 3 (no tensorflow): the model and its training run on any backend.
@@ -47,7 +48,7 @@ def test_module_imports_only_its_layer(module: str) -> None:
     assert imported_packages(module) <= ALLOWED[module]
 
 
-@pytest.mark.parametrize("module", ["acquisition", "space", "diagnostics"])
+@pytest.mark.parametrize("module", ["acquisition", "space", "diagnostics", "files"])
 def test_light_modules_load_without_heavy_packages(module: str) -> None:
     code = (
         f"import sys, kt_lrsearch.{module}; "

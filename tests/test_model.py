@@ -79,6 +79,28 @@ def test_hypermodel_tunes_a_log_scaled_learning_rate() -> None:
     assert float(model.optimizer.learning_rate) == pytest.approx(hp.values["learning_rate"])
 
 
+def test_a_reused_build_is_reset_to_the_initial_state() -> None:
+    hypermodel = LRHyperModel(1e-4, 1e-1, resnet=ResNetConfig(widths=(8,)))
+    first_hp, second_hp = kt.HyperParameters(), kt.HyperParameters()
+    first_hp.Fixed("learning_rate", 0.05)
+    second_hp.Fixed("learning_rate", 0.002)
+    first = hypermodel.build(first_hp)
+    initial = [w.copy() for w in first.get_weights()]
+    # Stand-in for a finished trial: scramble every weight and optimizer variable.
+    first.set_weights([w + 1.0 for w in initial])
+    first.optimizer.build(first.trainable_variables)
+    for variable in first.optimizer.variables:
+        variable.assign(keras.ops.ones(variable.shape, variable.dtype))
+    second = hypermodel.build(second_hp)
+    assert second is first
+    for got, want in zip(second.get_weights(), initial, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert float(second.optimizer.learning_rate) == pytest.approx(0.002)
+    assert int(second.optimizer.iterations) == 0
+    momenta = [v for v in second.optimizer.variables if v.path.endswith("momentum")]
+    assert momenta and all(not np.any(keras.ops.convert_to_numpy(v)) for v in momenta)
+
+
 @pytest.mark.parametrize(
     ("factory", "message"),
     [

@@ -12,7 +12,7 @@ import pytest
 
 from kt_lrsearch import data
 from kt_lrsearch.model import ResNetConfig, TrainingConfig
-from kt_lrsearch.training import LRHyperModel, worst_metrics
+from kt_lrsearch.training import LRHyperModel, SeededBatches, worst_metrics
 
 SAMPLE = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist-sample"
 
@@ -25,6 +25,31 @@ def test_worst_metrics() -> None:
         "val_loss": math.inf,
         "val_accuracy": -math.inf,
     }
+
+
+def test_seeded_batches_cover_every_image_once_per_epoch_in_a_seeded_order() -> None:
+    x = np.arange(10, dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
+    y = np.arange(10)
+    batches = SeededBatches(x, y, batch_size=4, seed=7)
+    assert len(batches) == 3
+
+    def epoch(feed: SeededBatches) -> np.ndarray:
+        labels = [feed[i][1] for i in range(len(feed))]
+        assert [len(b) for b in labels] == [4, 4, 2]
+        for i in range(len(feed)):  # images travel with their labels
+            np.testing.assert_array_equal(feed[i][0][:, 0], feed[i][1])
+        return np.concatenate(labels)
+
+    first = epoch(batches)
+    assert sorted(first) == list(range(10))
+    np.testing.assert_array_equal(epoch(SeededBatches(x, y, 4, seed=7)), first)
+    batches.on_epoch_end()
+    second = epoch(batches)
+    assert sorted(second) == list(range(10)) and not np.array_equal(second, first)
+    with pytest.raises(IndexError):
+        batches[3]
+    with pytest.raises(ValueError, match="as many labels"):
+        SeededBatches(x, y[:5], 4, seed=0)
 
 
 def small_fit(learning_rate: float, n_train: int, epochs: int, seed: int = 0):
@@ -67,3 +92,31 @@ def test_divergence_stops_early_with_worst_metrics(learning_rate: float) -> None
     assert isinstance(result, dict)
     assert result["val_accuracy"] == -math.inf and result["val_loss"] == math.inf
     assert np.isneginf(result["accuracy"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason="../shared sample not present")
+def test_a_reused_model_trains_exactly_like_a_fresh_build() -> None:
+    ds = data.load(SAMPLE, validation_fraction=0.2, seed=0, train_limit=400)
+    x, y = data.to_model_input(ds.train.images), ds.train.labels
+    val = (data.to_model_input(ds.validation.images), ds.validation.labels)
+
+    def trial(hypermodel: LRHyperModel, learning_rate: float):
+        hp = kt.HyperParameters()
+        hp.Fixed("learning_rate", learning_rate)
+        model = hypermodel.build(hp)
+        return model, hypermodel.fit(hp, model, x, y, validation_data=val, epochs=2)
+
+    def hypermodel(reuse: bool) -> LRHyperModel:
+        return LRHyperModel(1e-4, 1e6, resnet=ResNetConfig(widths=(16, 32)), seed=3,
+                            training=TrainingConfig(batch_size=32), reuse_model=reuse)  # fmt: skip
+
+    reused = hypermodel(True)
+    first, diverged = trial(reused, 1e5)  # leaves NaN weights and momenta behind
+    assert isinstance(diverged, dict)
+    second, history = trial(reused, 0.05)
+    _, fresh = trial(hypermodel(False), 0.05)
+    assert second is first
+    for key in ("loss", "val_loss", "val_accuracy"):
+        assert np.all(np.isfinite(history.history[key]))
+        np.testing.assert_allclose(history.history[key], fresh.history[key], rtol=1e-5)

@@ -1,0 +1,61 @@
+"""Crash-safe file writes: a temporary file beside the target, then a rename.
+
+A rename within one directory is atomic on POSIX and Windows, so after a crash
+(even SIGKILL) the target holds either its old content or the new one, never
+half of either. Used for every figure, JSON and text file kt_lrsearch writes,
+and for Keras Tuner's own state files (see ``save_json``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pathlib
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[pathlib.Path]:
+    """A temporary file beside ``path``, renamed onto it when the block succeeds.
+
+    Write to the yielded path; after a crash or an exception ``path`` keeps its
+    old content (or stays absent) and the temporary file is removed (after a
+    SIGKILL a hidden ``.name-*`` file may stay behind; it is never read).
+    """
+    path = pathlib.Path(path)
+    handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    tmp = pathlib.Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> pathlib.Path:
+    """Writes ``text`` to ``path`` via a temporary file and an atomic rename."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return pathlib.Path(path)
+
+
+def is_local(path: str | os.PathLike[str]) -> bool:
+    """False for URLs such as ``gs://bucket/dir``, which Keras Tuner also accepts."""
+    return "://" not in os.fspath(path)
+
+
+def save_json(path: str | os.PathLike[str], state: dict[str, Any]) -> str:
+    """Keras Tuner's ``utils.save_json``, atomic (local paths only); returns the JSON.
+
+    Keras Tuner writes its state files in place, so a kill during the write
+    leaves a truncated ``oracle.json`` or ``trial.json`` and the project cannot
+    be resumed. Callers keep Keras Tuner's writer for remote paths (``is_local``).
+    """
+    text = json.dumps(state)
+    pathlib.Path(path).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, text)
+    return text
