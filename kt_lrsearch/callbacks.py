@@ -18,7 +18,11 @@ from kt_lrsearch.plotting import plot_iteration, save_figure
 
 
 class OracleCallback(Protocol):
-    """Anything with ``on_trial_end(oracle, trial)``; called after the trial is saved."""
+    """Anything with ``on_trial_end(oracle, trial)``; called after the trial is saved.
+
+    It may also define ``on_trial_begin(oracle, trial)``, called when the oracle
+    hands a trial (new or retried) to a tuner.
+    """
 
     def on_trial_end(self, oracle: Any, trial: Any) -> None: ...
 

@@ -16,17 +16,21 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+TMP_PREFIX = ".tmp-"
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[pathlib.Path]:
     """A temporary file beside ``path``, renamed onto it when the block succeeds.
 
     Write to the yielded path; after a crash or an exception ``path`` keeps its
-    old content (or stays absent) and the temporary file is removed (after a
-    SIGKILL a hidden ``.name-*`` file may stay behind; it is never read).
+    old content (or stays absent) and the temporary file is removed. After a
+    SIGKILL a hidden ``.tmp-name-*`` file stays behind; it is never read, and
+    ``remove_temporaries`` clears it.
     """
     path = pathlib.Path(path)
-    handle, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    handle, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.stem}-", suffix=path.suffix,
+                                    dir=path.parent)  # fmt: skip
     os.close(handle)
     tmp = pathlib.Path(name)
     try:
@@ -34,6 +38,14 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[pathlib.Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def remove_temporaries(directory: str | os.PathLike[str]) -> list[pathlib.Path]:
+    """Deletes the temporaries a killed ``atomic_path`` left under ``directory``."""
+    found = [p for p in pathlib.Path(directory).rglob(f"{TMP_PREFIX}*") if p.is_file()]
+    for leftover in found:
+        leftover.unlink(missing_ok=True)
+    return found
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> pathlib.Path:

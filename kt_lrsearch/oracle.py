@@ -107,8 +107,9 @@ class GPEIOracle(keras_tuner.Oracle):
             falls below this value. None (the default) never stops early.
         xi_decay: Decay ``xi`` to 0 over ``max_trials`` (True), or keep it.
         callbacks: Objects with ``on_trial_end(oracle, trial)``, called after
-            each trial is recorded (see :mod:`kt_lrsearch.callbacks`). An
-            exception in one is reported as a warning and never stops the
+            each trial is recorded (see :mod:`kt_lrsearch.callbacks`), and
+            optionally ``on_trial_begin(oracle, trial)``, called when a trial
+            is handed to a tuner. An exception in one is reported as a warning and never stops the
             search (in distributed tuning a raising oracle hangs the chief).
 
     Raises:
@@ -179,6 +180,19 @@ class GPEIOracle(keras_tuner.Oracle):
         return {"status": TrialStatus.RUNNING, "values": dict(decision.next_values)}
 
     @keras_tuner.synchronized
+    def create_trial(self, tuner_id: str) -> trial_module.Trial:
+        """Keras Tuner's ``create_trial``, then ``on_trial_begin`` for a trial handed out.
+
+        A tuner that asks again while its trial runs gets the same trial and no
+        second ``on_trial_begin``; a trial retried after a crash gets one.
+        """
+        asked_again = tuner_id in self.ongoing_trials
+        trial = super().create_trial(tuner_id)
+        if not asked_again and trial.status == TrialStatus.RUNNING:
+            self._notify("on_trial_begin", trial)
+        return trial
+
+    @keras_tuner.synchronized
     def end_trial(self, trial: trial_module.Trial) -> None:
         """Ends a trial as Keras Tuner does, then saves once more.
 
@@ -188,16 +202,21 @@ class GPEIOracle(keras_tuner.Oracle):
         """
         super().end_trial(trial)
         self.save()
-        recorded = self.trials[trial.trial_id]
+        self._notify("on_trial_end", self.trials[trial.trial_id])
+
+    def _notify(self, event: str, trial: trial_module.Trial) -> None:
         for callback in self.callbacks:
+            method = getattr(callback, event, None)
+            if method is None:
+                continue
             try:
-                callback.on_trial_end(self, recorded)
-            except Exception as error:  # a plot must never end a search
+                method(self, trial)
+            except Exception as error:  # a plot or a log must never end a search
                 warnings.warn(
-                    f"GPEIOracle callback {type(callback).__name__} failed after trial "
+                    f"GPEIOracle callback {type(callback).__name__}.{event} failed for trial "
                     f"{trial.trial_id}: {error!r}",
                     RuntimeWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
 
     def save(self) -> None:

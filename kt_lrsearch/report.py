@@ -127,19 +127,29 @@ img{{max-width:100%}}pre{{background:#f5f5f5;padding:.5rem}}</style></head>
 """
 
 
-def replay_figures(oracle_factory: Any, trials: list[Any], plots_dir: pathlib.Path,
-                   *, first: int = 2) -> list[pathlib.Path]:  # fmt: skip
+def replay_figures(
+    oracle_factory: Any,
+    trials: list[Any],
+    plots_dir: pathlib.Path,
+    *,
+    first: int = 2,
+    only_missing: bool = False,
+) -> list[pathlib.Path]:
     """Redraws the figure after each finished evaluation from the trial records.
 
     ``oracle_factory()`` must build an oracle configured like the original
     (same space, seed, options); it is given the first k trials for each k.
+    With ``only_missing``, only figures absent from ``plots_dir`` are drawn
+    (after a kill between recording a trial and plotting it).
     """
-    from kt_lrsearch.callbacks import IterationPlotter
+    from kt_lrsearch.callbacks import IterationPlotter, iteration_filename
 
     plotter = IterationPlotter(plots_dir, first=first, title="GP-EI learning-rate search")
     ordered = sorted(trials, key=lambda t: (len(t.trial_id), t.trial_id))
     finished = [t for t in ordered if t.status != "RUNNING"]
     for count in range(first, len(finished) + 1):
+        if only_missing and (plots_dir / iteration_filename(count)).exists():
+            continue
         oracle = oracle_factory()
         for trial in finished[:count]:
             oracle.trials[trial.trial_id] = trial

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kt_lrsearch import data as data_module
-from kt_lrsearch.files import atomic_write_text
+from kt_lrsearch.files import atomic_write_text, remove_temporaries
 from kt_lrsearch.report import load_trials, write_artifacts
 
 if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
@@ -124,6 +124,7 @@ def _prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: boo
             f"--out {run_dir}: not empty and not a kt_lrsearch run (no config.json); "
             "choose an empty or new directory so nothing there is overwritten"
         )
+    remove_temporaries(run_dir)  # left by a process killed mid-write
     payload = {"search": config.search_fields(), "final_epochs": config.final_epochs}
     atomic_write_text(saved, json.dumps(payload, indent=2))
 
@@ -150,26 +151,31 @@ def _check_same_config(saved: pathlib.Path, config: SearchConfig) -> None:
 class TrialLog:
     """Oracle callback: one progress line per trial, durations kept on disk.
 
-    Trials of a sequential search run back to back, so a trial's duration is
-    the time since the previous one ended (or since the search started),
-    decision time included.
+    A trial's duration runs from the moment the oracle hands it out to the
+    moment its result is recorded, so it is right for parallel workers too.
+    A trial handed out before a resume (no start seen) counts from the resume.
     """
 
     def __init__(self, run_dir: pathlib.Path, max_trials: int,
                  echo: Callable[[str], None]) -> None:  # fmt: skip
         self.path = run_dir / "durations.json"
-        self.durations: dict[str, float] = (
-            json.loads(self.path.read_text()) if self.path.exists() else {}
-        )
+        try:
+            self.durations: dict[str, float] = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.durations = {}  # absent, or unreadable: durations are informative only
         self.max_trials = max_trials
         self.echo = echo
         self.started = time.monotonic()
-        self.mark = self.started
+        self.begun: dict[str, float] = {}
+
+    def on_trial_begin(self, oracle: Any, trial: Any) -> None:
+        self.begun[trial.trial_id] = time.monotonic()
 
     def on_trial_end(self, oracle: Any, trial: Any) -> None:
         now = time.monotonic()
-        self.durations[trial.trial_id] = round(now - self.mark, 3)
-        self.mark = now
+        self.durations[trial.trial_id] = round(
+            now - self.begun.pop(trial.trial_id, self.started), 3
+        )
         atomic_write_text(self.path, json.dumps(self.durations, indent=1))
         done = len([t for t in oracle.trials.values() if t.status != "RUNNING"])
         best = oracle.get_best_trials(1)
@@ -215,9 +221,21 @@ def run_search(
     start = time.monotonic()
     tuner.search(x, y, validation_data=val, epochs=config.epochs, verbose=0)
     echo(f"search finished in {time.monotonic() - start:.0f}s")
+    _redraw_missing_figures(config, run_dir, list(tuner.oracle.trials.values()), echo)
     final = _final_evaluation(tuner, config, dataset, run_dir, echo)
     return write_artifacts(run_dir, config=dataclasses.asdict(config),
                            trials=load_trials(tuner.oracle, run_dir), final=final)  # fmt: skip
+
+
+def _redraw_missing_figures(config: SearchConfig, run_dir: pathlib.Path, trials: list[Any],
+                            echo: Callable[[str], None]) -> None:  # fmt: skip
+    """Draws the iteration figures a kill left unwritten (the decisions are pure)."""
+    from kt_lrsearch.report import replay_figures
+
+    drawn = replay_figures(lambda: _oracle(config, []), trials, run_dir / PLOTS,
+                           only_missing=True)  # fmt: skip
+    if drawn:
+        echo(f"drew {len(drawn)} iteration figure(s) an interrupted run had not written")
 
 
 def _hypermodel(config: SearchConfig) -> LRHyperModel:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 
 import keras_tuner as kt
@@ -38,11 +39,26 @@ def spaces(draw) -> kt.HyperParameters:
             hps.Boolean("bool")
         else:
             hps.Float("step", 0.0, 1.0, step=0.25)
+    if draw(st.booleans()):  # a conditional branch, as in architecture searches
+        hps.Choice("arch", ["a", "b", "c"])
+        with hps.conditional_scope("arch", ["a", "c"]):
+            hps.Float("a_rate", 1e-3, 1.0, sampling="log")
+        with hps.conditional_scope("arch", "b"):
+            hps.Int("b_units", 1, draw(st.integers(2, 16)))
     return hps
 
 
 def in_space(hps: kt.HyperParameters, values: dict) -> bool:
+    """Every active hyperparameter present and in range; no inactive one set."""
+    probe = hps.copy()
+    probe.values = dict(values)
     for hp in hps.space:
+        if not probe.is_active(hp):
+            if hp.name in values:
+                return False
+            continue
+        if hp.name not in values:
+            return False
         value = values[hp.name]
         if isinstance(hp, kt.engine.hyperparameters.Choice):
             ok = value in hp.values
@@ -57,7 +73,11 @@ def in_space(hps: kt.HyperParameters, values: dict) -> bool:
 
 # Keras Tuner's metric tracker warns about the all-NaN history of a NaN trial.
 @pytest.mark.filterwarnings("ignore:All-NaN axis encountered:RuntimeWarning")
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("KT_LRSEARCH_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(space=spaces(), outcomes=st.lists(outcomes, min_size=1, max_size=8),
        running=st.integers(0, 2), seed=st.integers(1, 10_000))  # fmt: skip
 def test_never_crashes_leaves_the_space_or_repeats(space, outcomes, running, seed) -> None:

@@ -1,0 +1,133 @@
+"""SIGKILL a real search at several points, rerun the same command each time.
+
+The resumed run must end exactly where an uninterrupted run with the same seed
+ends: the same trials (ids, learning rates, scores), no completed trial trained
+twice, whole figures and JSON files, and no temporary files left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import pytest
+from PIL import Image
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SAMPLE = ROOT.parent / "shared" / "data" / "fashion-mnist-sample"
+MAX_TRIALS = 6
+ARGS = ("search", "--quick", "--train-limit", "400", "--max-trials", str(MAX_TRIALS),
+        "--final-epochs", "1", "--seed", "7", "--data-dir", str(SAMPLE))  # fmt: skip
+LINE = re.compile(r"trial \d+/\d+  lr=(\S+)")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not SAMPLE.is_dir(), reason="../shared sample not present"),
+]
+
+
+def start(out: pathlib.Path, log: pathlib.Path) -> subprocess.Popen:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    with open(log, "w") as handle:
+        return subprocess.Popen([sys.executable, "cli.py", *ARGS, "--out", str(out)], cwd=ROOT,
+                                env=env, stdout=handle, stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def trial_running(index: int) -> Callable[[pathlib.Path, str], bool]:
+    """True once the index-th trial (0-based) has been handed out and is training."""
+
+    def check(out: pathlib.Path, _: str) -> bool:
+        try:
+            state = json.loads((out / "tuner" / f"trial_{index}" / "trial.json").read_text())
+        except (OSError, ValueError):
+            return False
+        return state.get("status") == "RUNNING"
+
+    return check
+
+
+def exists(pattern: str) -> Callable[[pathlib.Path, str], bool]:
+    return lambda out, _: any(out.glob(pattern))
+
+
+def printed(text: str) -> Callable[[pathlib.Path, str], bool]:
+    return lambda _, log: text in log
+
+
+# (what is interrupted, trigger, delay after the trigger in seconds)
+KILL_POINTS = [
+    ("training of the 2nd trial", trial_running(1), 0.5),
+    ("between trials (figure 3 just written)", exists("plots/iteration_03.png"), 0.0),
+    ("while figure 5 is written", exists("plots/.tmp-iteration_05-*"), 0.0),
+    ("final retraining", printed("retraining lr="), 0.3),
+    ("writing the GIF and report", exists("convergence.png"), 0.0),
+]
+
+
+def kill_when(out: pathlib.Path, log: pathlib.Path, trigger, delay: float, what: str) -> None:
+    process = start(out, log)
+    deadline = time.monotonic() + 600
+    while not trigger(out, log.read_text()):
+        assert process.poll() is None, (
+            f"the run ended before the kill point: {what}\n{log.read_text()}"
+        )
+        assert time.monotonic() < deadline, f"kill point never reached: {what}"
+        time.sleep(0.005)
+    time.sleep(delay)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=60) == -signal.SIGKILL, what
+
+
+def run_to_end(out: pathlib.Path, log: pathlib.Path) -> None:
+    process = start(out, log)
+    assert process.wait(timeout=900) == 0, log.read_text()
+
+
+def figures(out: pathlib.Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((out / "plots").glob("*.png"))}
+
+
+def trial_rows(out: pathlib.Path) -> list[tuple]:
+    results = json.loads((out / "results.json").read_text())
+    return [(t["trial_id"], t["learning_rate"], t["score"], t["status"]) for t in results["trials"]]
+
+
+def test_sigkill_at_any_point_then_resume_matches_an_uninterrupted_run(tmp_path) -> None:
+    reference = tmp_path / "reference"
+    run_to_end(reference, tmp_path / "reference.log")
+
+    killed = tmp_path / "killed"
+    logs = []
+    for number, (what, trigger, delay) in enumerate(KILL_POINTS):
+        logs.append(tmp_path / f"kill{number}.log")
+        kill_when(killed, logs[-1], trigger, delay, what)
+    logs.append(tmp_path / "last.log")
+    run_to_end(killed, logs[-1])
+
+    # The same trials, scores and decisions as the uninterrupted run.
+    assert trial_rows(killed) == trial_rows(reference)
+    assert len(trial_rows(killed)) == MAX_TRIALS
+    final = json.loads((killed / "results.json").read_text())["final"]
+    assert final == json.loads((reference / "results.json").read_text())["final"]
+    # No completed trial trained twice: every learning rate reported once over all runs.
+    reported = [lr for log in logs for lr in LINE.findall(log.read_text())]
+    assert len(reported) == len(set(reported)) <= MAX_TRIALS
+    # Whole files, identical figures, nothing half-written left behind.
+    assert figures(killed) == figures(reference)
+    assert sorted(figures(killed)) == [f"iteration_{i:02d}.png" for i in range(2, 7)]
+    for png in [*(killed / "plots").glob("*.png"), killed / "convergence.png"]:
+        with Image.open(png) as image:
+            image.verify()
+    assert not [p for p in killed.rglob(".tmp-*")]
+    oracle_state = json.loads((killed / "tuner" / "oracle.json").read_text())
+    assert oracle_state["ongoing_trials"] == {}
+    with Image.open(killed / "search.gif") as gif:
+        assert gif.n_frames == MAX_TRIALS - 1
+    assert (killed / "report.html").read_text().count("data:image/png;base64,") == MAX_TRIALS
