@@ -7,11 +7,12 @@ import sys
 
 # Before TensorFlow loads (it loads lazily, inside the commands).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC's info lines when workers start
 
 import click
 
 from kt_lrsearch.data import DataError
-from kt_lrsearch.search import SearchConfig, SearchError, regenerate, run_search
+from kt_lrsearch.search import SearchConfig, SearchError, regenerate, run_search, run_worker
 
 DEFAULT_OUT = os.path.join("artifacts", "lr-search")
 # --quick: a real search on a stratified subset, about a minute on 2 CPU cores.
@@ -121,16 +122,41 @@ def main() -> None:
 @click.option(
     "--quick",
     is_flag=True,
-    help="A complete real search on a small subset, about a minute on 2 CPU cores.",
+    help="A complete real search on a small subset, about 30 s on 2 CPU cores.",
 )
-def search(quick: bool, out: str, overwrite: bool, **options: object) -> None:
+@click.option(
+    "--workers",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Train in this many worker processes, over Keras Tuner's gRPC distribution; "
+    "this process becomes the chief (0: train here).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address the chief serves the oracle on (with --workers); 0.0.0.0 lets "
+    "workers on other machines join.",
+)
+@click.option(
+    "--port",
+    type=int,
+    default=None,
+    help="Port the chief serves on (with --workers).  [default: a free port]",
+)
+def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
+           port: int | None, **options: object) -> None:  # fmt: skip
     """Search the learning rate, plot every iteration, retrain and test the best."""
     preset = QUICK if quick else {}
     for name in QUICK:
         if options[name] is None:
             options[name] = preset.get(name, getattr(DEFAULTS, name))
+    worker_command = [sys.executable, os.path.abspath(__file__), "worker", "--out", out]
     try:
-        results = run_search(SearchConfig(**options), out, overwrite=overwrite, echo=click.echo)
+        results = run_search(SearchConfig(**options), out, overwrite=overwrite, echo=click.echo,
+                             workers=workers, worker_command=worker_command, host=host,
+                             port=port)  # fmt: skip
     except (SearchError, DataError) as error:
         _fail(error)
     except KeyboardInterrupt:
@@ -144,6 +170,31 @@ def search(quick: bool, out: str, overwrite: bool, **options: object) -> None:
         )
     else:
         click.echo(f"no trial completed; report: {out}/report.html")
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(),
+    required=True,
+    help="The chief's run directory (its config.json defines the search).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where the data lives on this machine.  [default: as the chief's config says]",
+)
+def worker(out: str, data_dir: str | None) -> None:
+    """Train trials for a chief (see --workers); started by the chief or by hand.
+
+    The chief is found through Keras Tuner's variables KERASTUNER_ORACLE_IP,
+    KERASTUNER_ORACLE_PORT and KERASTUNER_TUNER_ID (an id unique to this worker).
+    """
+    try:
+        run_worker(out, data_dir=data_dir, echo=click.echo)
+    except (SearchError, DataError) as error:
+        _fail(error)
 
 
 @main.command()

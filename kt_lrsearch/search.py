@@ -17,7 +17,7 @@ import os
 import pathlib
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kt_lrsearch import data as data_module
@@ -33,9 +33,10 @@ if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
 PROJECT = "tuner"
 PLOTS = "plots"
 OBJECTIVE = "val_accuracy"
+WORKER_LOGS = "workers"
 # What --overwrite may delete: only what a search writes, never other files.
 OWNED = ("config.json", PROJECT, PLOTS, "results.json", "results.csv", "report.html",
-         "convergence.png", "search.gif", "durations.json")  # fmt: skip
+         "convergence.png", "search.gif", "durations.json", WORKER_LOGS)  # fmt: skip
 
 
 class SearchError(Exception):
@@ -197,17 +198,28 @@ def run_search(
     *,
     overwrite: bool = False,
     echo: Callable[[str], None] = print,
+    workers: int = 0,
+    worker_command: Sequence[str] = (),
+    host: str = "127.0.0.1",
+    port: int | None = None,
 ) -> dict[str, Any]:
     """Runs (or resumes) a search, retrains the best rate, writes every artifact.
+
+    With ``workers`` > 0 this process becomes the chief of a distributed search
+    (:mod:`kt_lrsearch.distributed`): it serves the oracle on ``host:port`` (a
+    free port when None) and starts ``workers`` processes running
+    ``worker_command`` (which must end up in :func:`run_worker`).
 
     Returns:
         The content of ``results.json``.
 
     Raises:
-        SearchError: Bad options, unusable output directory, mismatched run.
+        SearchError: Bad options, unusable output directory, mismatched run,
+            a failed worker.
         kt_lrsearch.data.DataError: Missing or invalid data files.
     """
     config.validate()
+    _validate_distribution(workers, worker_command, host, port)
     run_dir = pathlib.Path(run_dir)
     data_module.locate(config.data_dir)  # before anything is written to --out
     _prepare_run_dir(run_dir, config, overwrite)
@@ -215,16 +227,98 @@ def run_search(
                                seed=config.seed, train_limit=config.train_limit)  # fmt: skip
     echo(f"data: {len(dataset.train)} train / {len(dataset.validation)} validation / "
          f"{len(dataset.test)} test images from {dataset.source}")  # fmt: skip
-    tuner = _build_tuner(config, run_dir, echo)
+    start = time.monotonic()
+    if workers:
+        oracle = _chief_oracle(config, run_dir, echo)
+        _serve_workers(oracle, run_dir, workers, worker_command, host, port, echo)
+        hypermodel = _hypermodel(config)
+    else:
+        tuner = _build_tuner(config, run_dir, echo)
+        x, y = data_module.to_model_input(dataset.train.images), dataset.train.labels
+        val = (data_module.to_model_input(dataset.validation.images), dataset.validation.labels)
+        tuner.search(x, y, validation_data=val, epochs=config.epochs, verbose=0)
+        oracle, hypermodel = tuner.oracle, tuner.hypermodel
+    echo(f"search finished in {time.monotonic() - start:.0f}s")
+    _redraw_missing_figures(config, run_dir, list(oracle.trials.values()), echo)
+    final = _final_evaluation(oracle, hypermodel, config, dataset, run_dir, echo)
+    return write_artifacts(run_dir, config=dataclasses.asdict(config),
+                           trials=load_trials(oracle, run_dir), final=final)  # fmt: skip
+
+
+def _validate_distribution(workers: int, worker_command: Sequence[str], host: str,
+                           port: int | None) -> None:  # fmt: skip
+    if workers < 0:
+        raise SearchError(f"--workers must be an integer >= 0 (0: no workers), got {workers}")
+    if workers and not worker_command:
+        raise SearchError("--workers needs a command that starts a worker")
+    if not host.strip():
+        raise SearchError("--host must be an address to bind, such as 127.0.0.1")
+    if port is not None and not 0 < port < 65536:
+        raise SearchError(f"--port must be in 1-65535, got {port}")
+
+
+def _serve_workers(oracle: GPEIOracle, run_dir: pathlib.Path, workers: int,
+                   worker_command: Sequence[str], host: str, port: int | None,
+                   echo: Callable[[str], None]) -> None:  # fmt: skip
+    from kt_lrsearch import distributed
+
+    try:
+        distributed.run_chief(oracle, workers=workers, worker_command=worker_command, host=host,
+                              port=distributed.free_port(host) if port is None else port,
+                              log_dir=run_dir / WORKER_LOGS, echo=echo)  # fmt: skip
+    except (distributed.DistributedError, OSError) as error:
+        raise SearchError(str(error)) from None
+
+
+def _chief_oracle(
+    config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[str], None]
+) -> GPEIOracle:
+    """The oracle of a distributed search, with its callbacks, resumed if saved."""
+    oracle = _oracle(config, _callbacks(config, run_dir, echo))
+    oracle._set_project_dir(str(run_dir), PROJECT)
+    oracle.verbose = 0  # Keras Tuner's own per-trial printout; TrialLog reports instead
+    if (run_dir / PROJECT / "oracle.json").exists():
+        oracle.reload()
+    return oracle
+
+
+def run_worker(
+    run_dir: str | os.PathLike[str],
+    *,
+    data_dir: str | None = None,
+    echo: Callable[[str], None] = print,
+) -> None:
+    """Trains trials for the chief named by Keras Tuner's environment variables.
+
+    The configuration comes from ``run_dir/config.json`` (written by the chief),
+    so every process builds the same hypermodel; ``data_dir`` overrides where
+    the data lives on this machine.
+
+    Raises:
+        SearchError: Missing variables, no configuration, mismatched data.
+        kt_lrsearch.data.DataError: Missing or invalid data files.
+    """
+    from kt_lrsearch import distributed
+    from kt_lrsearch.training import ModelReuseTuner
+
+    try:
+        host, port, tuner_id = distributed.worker_settings()
+    except distributed.DistributedError as error:
+        raise SearchError(str(error)) from None
+    run_dir = pathlib.Path(run_dir)
+    config = read_config(run_dir)
+    if data_dir is not None:
+        config = dataclasses.replace(config, data_dir=data_dir)
+    dataset = data_module.load(config.data_dir, validation_fraction=config.validation_fraction,
+                               seed=config.seed, train_limit=config.train_limit)  # fmt: skip
+    echo(f"worker {tuner_id}: chief {host}:{port}, {len(dataset.train)} train images")
+    tuner = ModelReuseTuner(oracle=_oracle(config, []), hypermodel=_hypermodel(config),
+                            directory=str(run_dir), project_name=PROJECT,
+                            overwrite=False)  # fmt: skip
     x, y = data_module.to_model_input(dataset.train.images), dataset.train.labels
     val = (data_module.to_model_input(dataset.validation.images), dataset.validation.labels)
-    start = time.monotonic()
     tuner.search(x, y, validation_data=val, epochs=config.epochs, verbose=0)
-    echo(f"search finished in {time.monotonic() - start:.0f}s")
-    _redraw_missing_figures(config, run_dir, list(tuner.oracle.trials.values()), echo)
-    final = _final_evaluation(tuner, config, dataset, run_dir, echo)
-    return write_artifacts(run_dir, config=dataclasses.asdict(config),
-                           trials=load_trials(tuner.oracle, run_dir), final=final)  # fmt: skip
+    echo(f"worker {tuner_id}: the chief says the search is over")
 
 
 def _redraw_missing_figures(config: SearchConfig, run_dir: pathlib.Path, trials: list[Any],
@@ -264,17 +358,22 @@ def _oracle(config: SearchConfig, callbacks: list[Any]) -> GPEIOracle:
     )
 
 
+def _callbacks(config: SearchConfig, run_dir: pathlib.Path,
+               echo: Callable[[str], None]) -> list[Any]:  # fmt: skip
+    from kt_lrsearch.callbacks import IterationPlotter
+
+    return [IterationPlotter(run_dir / PLOTS, title="GP-EI learning-rate search"),
+            TrialLog(run_dir, config.max_trials, echo)]  # fmt: skip
+
+
 def _build_tuner(
     config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[str], None]
 ) -> keras_tuner.Tuner:
-    from kt_lrsearch.callbacks import IterationPlotter
     from kt_lrsearch.training import ModelReuseTuner
 
-    callbacks = [IterationPlotter(run_dir / PLOTS, title="GP-EI learning-rate search"),
-                 TrialLog(run_dir, config.max_trials, echo)]  # fmt: skip
-    return ModelReuseTuner(oracle=_oracle(config, callbacks), hypermodel=_hypermodel(config),
-                           directory=str(run_dir), project_name=PROJECT,
-                           overwrite=False)  # fmt: skip
+    return ModelReuseTuner(oracle=_oracle(config, _callbacks(config, run_dir, echo)),
+                           hypermodel=_hypermodel(config), directory=str(run_dir),
+                           project_name=PROJECT, overwrite=False)  # fmt: skip
 
 
 def read_config(run_dir: pathlib.Path) -> SearchConfig:
@@ -318,7 +417,8 @@ def _previous_final(run_dir: pathlib.Path) -> dict[str, Any] | None:
 
 
 def _final_evaluation(
-    tuner: keras_tuner.Tuner,
+    oracle: GPEIOracle,
+    hypermodel: LRHyperModel,
     config: SearchConfig,
     dataset: data_module.Dataset,
     run_dir: pathlib.Path,
@@ -328,7 +428,7 @@ def _final_evaluation(
     import keras_tuner as kt
     import numpy as np
 
-    best = tuner.oracle.get_best_trials(1)
+    best = oracle.get_best_trials(1)
     if not best or best[0].score is None or not math.isfinite(best[0].score):
         echo("no completed trial: nothing to retrain")
         return None
@@ -347,7 +447,6 @@ def _final_evaluation(
     echo(f"retraining lr={lr:.4g} for {config.final_epochs} epoch(s) on train + validation")
     hp = kt.HyperParameters()
     hp.Fixed("learning_rate", lr)
-    hypermodel = tuner.hypermodel
     model = hypermodel.build(hp)
     x = data_module.to_model_input(np.concatenate([dataset.train.images,
                                                    dataset.validation.images]))  # fmt: skip

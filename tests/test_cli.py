@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import socket
 
 import pytest
 from click.testing import CliRunner
@@ -51,6 +52,11 @@ def dataset(tmp_path) -> pathlib.Path:
         (["--validation-fraction", "1.5"], "--validation-fraction must be in (0, 1)"),
         (["--train-limit", "5"], "--train-limit must be at least 10"),
         (["--bogus"], "No such option '--bogus'"),
+        (["--workers", "-1"], "--workers must be an integer >= 0"),
+        (["--workers", "two"], "'two' is not a valid integer"),
+        (["--workers", "2", "--port", "0"], "--port must be in 1-65535"),
+        (["--workers", "2", "--port", "70000"], "--port must be in 1-65535"),
+        (["--workers", "1", "--host", " "], "--host must be an address"),
     ],
 )
 def test_bad_options(tmp_path, dataset, args: list[str], message: str) -> None:
@@ -145,3 +151,35 @@ def test_help_lists_every_option() -> None:
 
 def test_sample_exists_for_the_integration_tests() -> None:
     assert SAMPLE.is_dir(), "../shared/data/fashion-mnist-sample is missing"
+
+
+def test_port_in_use_is_refused(tmp_path, dataset) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = invoke("search", "--data-dir", str(dataset), "--out", str(tmp_path / "r"),
+                        "--workers", "1", "--port", port)  # fmt: skip
+    assert_clean_failure(result, f"cannot serve the oracle on 127.0.0.1:{port}")
+
+
+CHIEF = {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000",
+         "KERASTUNER_TUNER_ID": "tuner7"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "a worker needs KERASTUNER_ORACLE_IP, KERASTUNER_ORACLE_PORT, KERASTUNER_TUNER_ID"),
+        ({**CHIEF, "KERASTUNER_ORACLE_PORT": "http"}, "must be a port number"),
+        ({**CHIEF, "KERASTUNER_TUNER_ID": "chief"}, "would make this process a second chief"),
+        (CHIEF, "not a kt_lrsearch run directory (no config.json)"),
+    ],
+)
+def test_worker_without_a_chief_or_a_run(tmp_path, monkeypatch, env, message: str) -> None:
+    for name in CHIEF:
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "r").mkdir()
+    result = CliRunner().invoke(main, ["worker", "--out", str(tmp_path / "r")], env=env)
+    assert_clean_failure(result, message)
+    assert list((tmp_path / "r").iterdir()) == []

@@ -8,36 +8,21 @@ twice, whole figures and JSON files, and no temporary files left behind.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 
-import pytest
 from PIL import Image
+from process_helpers import SAMPLE, SLOW_WITH_SAMPLE, start
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SAMPLE = ROOT.parent / "shared" / "data" / "fashion-mnist-sample"
 MAX_TRIALS = 6
 ARGS = ("search", "--quick", "--train-limit", "400", "--max-trials", str(MAX_TRIALS),
         "--final-epochs", "1", "--seed", "7", "--data-dir", str(SAMPLE))  # fmt: skip
 LINE = re.compile(r"trial \d+/\d+  lr=(\S+)")
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not SAMPLE.is_dir(), reason="../shared sample not present"),
-]
-
-
-def start(out: pathlib.Path, log: pathlib.Path) -> subprocess.Popen:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    with open(log, "w") as handle:
-        return subprocess.Popen([sys.executable, "cli.py", *ARGS, "--out", str(out)], cwd=ROOT,
-                                env=env, stdout=handle, stderr=subprocess.STDOUT)  # fmt: skip
+pytestmark = SLOW_WITH_SAMPLE
 
 
 def trial_running(index: int) -> Callable[[pathlib.Path, str], bool]:
@@ -72,7 +57,7 @@ KILL_POINTS = [
 
 
 def kill_when(out: pathlib.Path, log: pathlib.Path, trigger, delay: float, what: str) -> None:
-    process = start(out, log)
+    process = start(ARGS, out, log)
     deadline = time.monotonic() + 600
     while not trigger(out, log.read_text()):
         assert process.poll() is None, (
@@ -86,7 +71,7 @@ def kill_when(out: pathlib.Path, log: pathlib.Path, trigger, delay: float, what:
 
 
 def run_to_end(out: pathlib.Path, log: pathlib.Path) -> None:
-    process = start(out, log)
+    process = start(ARGS, out, log)
     assert process.wait(timeout=900) == 0, log.read_text()
 
 
