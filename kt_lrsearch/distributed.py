@@ -164,12 +164,15 @@ def run_chief(
     Raises:
         DistributedError: A worker exited with an error, or all exited early.
     """
-    server, servicer = serve(oracle, host, port)
-    echo(f"chief: serving the oracle on {host}:{port} to {workers} local worker(s); "
-         f"worker logs in {log_dir}")  # fmt: skip
-    spawned: list[tuple[str, subprocess.Popen]] = []
+    # Workers first, server second: forking a process whose gRPC threads are
+    # running crashed a worker (SIGABRT, "epoll_wait error: Bad file
+    # descriptor", seen once in the tests). Workers wait for the server.
+    spawned = spawn_workers(worker_command, workers, host, port, log_dir)
+    server = None
     try:
-        spawned = spawn_workers(worker_command, workers, host, port, log_dir)
+        server, servicer = serve(oracle, host, port)
+        echo(f"chief: serving the oracle on {host}:{port} to {workers} local worker(s); "
+             f"worker logs in {log_dir}")  # fmt: skip
         echo("chief: started " + ", ".join(f"{t} (pid {p.pid})" for t, p in spawned))
         while not search_finished(oracle, servicer):
             codes = {tuner_id: process.poll() for tuner_id, process in spawned}
@@ -193,4 +196,5 @@ def run_chief(
         echo("chief: workers exited: " + ", ".join(f"{t} ({c})" for t, c in codes.items()))
     finally:
         stop_workers(spawned)
-        server.stop(grace=1.0).wait()
+        if server is not None:
+            server.stop(grace=1.0).wait()

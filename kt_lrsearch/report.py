@@ -10,6 +10,7 @@ of seed, options and trials), so the replay shows what the search saw.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import html
 import io
@@ -23,6 +24,34 @@ from kt_lrsearch.files import atomic_write_text
 from kt_lrsearch.plotting import plot_convergence, save_figure, write_gif
 
 FIELDS = ("trial_id", "learning_rate", "score", "status", "duration_s")
+
+
+def read_events(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The lines of a ``trial_events.jsonl``, skipping one a kill cut short."""
+    events = []
+    with contextlib.suppress(FileNotFoundError), open(path) as handle:
+        for line in handle:
+            with contextlib.suppress(ValueError):
+                events.append(json.loads(line))
+    return events
+
+
+def reruns(events: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """(finished trials handed out again, trials begun again after an interruption)."""
+    ended: set[str] = set()
+    begun: set[str] = set()
+    finished_again, retried = [], []
+    for event in events:
+        trial_id = event["trial_id"]
+        if event["event"] == "begin":
+            if trial_id in ended:
+                finished_again.append(trial_id)
+            elif trial_id in begun:
+                retried.append(trial_id)
+            begun.add(trial_id)
+        else:
+            ended.add(trial_id)
+    return finished_again, retried
 
 
 def _status(trial: Any) -> str:

@@ -34,9 +34,10 @@ PROJECT = "tuner"
 PLOTS = "plots"
 OBJECTIVE = "val_accuracy"
 WORKER_LOGS = "workers"
+EVENTS = "trial_events.jsonl"
 # What --overwrite may delete: only what a search writes, never other files.
 OWNED = ("config.json", PROJECT, PLOTS, "results.json", "results.csv", "report.html",
-         "convergence.png", "search.gif", "durations.json", WORKER_LOGS)  # fmt: skip
+         "convergence.png", "search.gif", "durations.json", EVENTS, WORKER_LOGS)  # fmt: skip
 
 
 class SearchError(Exception):
@@ -120,6 +121,7 @@ def _prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: boo
                 target.unlink()
     elif saved.exists():
         _check_same_config(saved, config)
+        check_state_files(run_dir)
     elif any(run_dir.iterdir()):
         raise SearchError(
             f"--out {run_dir}: not empty and not a kt_lrsearch run (no config.json); "
@@ -128,6 +130,28 @@ def _prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: boo
     remove_temporaries(run_dir)  # left by a process killed mid-write
     payload = {"search": config.search_fields(), "final_epochs": config.final_epochs}
     atomic_write_text(saved, json.dumps(payload, indent=2))
+
+
+def check_state_files(run_dir: pathlib.Path) -> None:
+    """Raises SearchError naming a Keras Tuner state file that is not valid JSON.
+
+    This tool writes them atomically, but a file from elsewhere (an older
+    version, a full disk, an edit) would otherwise end in a traceback inside
+    Keras Tuner's reload.
+    """
+    project = run_dir / PROJECT
+    for state in [*project.glob("*.json"), *project.glob("trial_*/trial.json")]:
+        try:
+            payload = json.loads(state.read_text())
+        except (OSError, ValueError) as error:
+            payload, problem = None, str(error)
+        else:
+            problem = "not a JSON object"
+        if not isinstance(payload, dict):
+            raise SearchError(
+                f"{state}: corrupt Keras Tuner state ({problem}); rerun with --overwrite to "
+                "start afresh (finished trials are lost), or choose another --out"
+            )
 
 
 def _check_same_config(saved: pathlib.Path, config: SearchConfig) -> None:
@@ -150,16 +174,21 @@ def _check_same_config(saved: pathlib.Path, config: SearchConfig) -> None:
 
 
 class TrialLog:
-    """Oracle callback: one progress line per trial, durations kept on disk.
+    """Oracle callback: a progress line per trial, durations and an event log on disk.
 
     A trial's duration runs from the moment the oracle hands it out to the
     moment its result is recorded, so it is right for parallel workers too.
     A trial handed out before a resume (no start seen) counts from the resume.
+
+    ``trial_events.jsonl`` gets one JSON line per trial handed out ("begin")
+    and per result recorded ("end"), with the process id and the time, across
+    resumes: the audit trail that shows no finished trial ever ran again.
     """
 
     def __init__(self, run_dir: pathlib.Path, max_trials: int,
                  echo: Callable[[str], None]) -> None:  # fmt: skip
         self.path = run_dir / "durations.json"
+        self.events = run_dir / EVENTS
         try:
             self.durations: dict[str, float] = json.loads(self.path.read_text())
         except (OSError, ValueError):
@@ -169,11 +198,21 @@ class TrialLog:
         self.started = time.monotonic()
         self.begun: dict[str, float] = {}
 
+    def _record(self, event: str, trial: Any) -> None:
+        line = {"event": event, "trial_id": trial.trial_id, "status": str(trial.status),
+                "values": trial.hyperparameters.values, "pid": os.getpid(),
+                "time": round(time.time(), 3)}  # fmt: skip
+        # One short appended line; a reader skips a line a kill cut short.
+        with open(self.events, "a") as handle:
+            handle.write(json.dumps(line) + "\n")
+
     def on_trial_begin(self, oracle: Any, trial: Any) -> None:
         self.begun[trial.trial_id] = time.monotonic()
+        self._record("begin", trial)
 
     def on_trial_end(self, oracle: Any, trial: Any) -> None:
         now = time.monotonic()
+        self._record("end", trial)
         self.durations[trial.trial_id] = round(
             now - self.begun.pop(trial.trial_id, self.started), 3
         )
@@ -362,8 +401,9 @@ def _callbacks(config: SearchConfig, run_dir: pathlib.Path,
                echo: Callable[[str], None]) -> list[Any]:  # fmt: skip
     from kt_lrsearch.callbacks import IterationPlotter
 
-    return [IterationPlotter(run_dir / PLOTS, title="GP-EI learning-rate search"),
-            TrialLog(run_dir, config.max_trials, echo)]  # fmt: skip
+    # The progress line first: the figure's GP fit can take seconds (its first trace).
+    return [TrialLog(run_dir, config.max_trials, echo),
+            IterationPlotter(run_dir / PLOTS, title="GP-EI learning-rate search")]  # fmt: skip
 
 
 def _build_tuner(
@@ -396,6 +436,7 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
     if not run_dir.is_dir():
         raise SearchError(f"{run_dir}: no such run directory")
     config = read_config(run_dir)
+    check_state_files(run_dir)
     oracle = _oracle(config, [])
     oracle._set_project_dir(str(run_dir), PROJECT)
     oracle.reload()

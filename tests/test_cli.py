@@ -101,6 +101,12 @@ def test_foreign_non_empty_directory_is_left_alone(tmp_path, dataset) -> None:
     assert [p.name for p in out.iterdir()] == ["thesis.tex"]
 
 
+# The search fields of the CLI's defaults (a run directory the defaults resume).
+SAME_AS_DEFAULTS = {"lr_min": 1e-4, "lr_max": 0.1, "max_trials": 10, "initial_points": 1,
+                    "epochs": 1, "batch_size": 128, "seed": 42, "validation_fraction": 0.2,
+                    "train_limit": None}  # fmt: skip
+
+
 def write_run_config(out: pathlib.Path, **search) -> None:
     out.mkdir(parents=True)
     (out / "config.json").write_text(json.dumps({"search": search, "final_epochs": 3}))
@@ -108,9 +114,7 @@ def write_run_config(out: pathlib.Path, **search) -> None:
 
 def test_run_directory_from_another_configuration(tmp_path, dataset) -> None:
     out = tmp_path / "run"
-    write_run_config(out, lr_min=1e-4, lr_max=0.5, max_trials=10, initial_points=1, epochs=1,
-                     batch_size=128, seed=42, validation_fraction=0.2, train_limit=None,
-                     data_dir=str(dataset))  # fmt: skip
+    write_run_config(out, **{**SAME_AS_DEFAULTS, "lr_max": 0.5}, data_dir=str(dataset))
     before = (out / "config.json").read_text()
     result = invoke("search", "--data-dir", str(dataset), "--out", str(out))
     assert_clean_failure(result, "lr_max: 0.5 -> 0.1")
@@ -124,6 +128,23 @@ def test_corrupt_state_file(tmp_path, dataset) -> None:
     result = invoke("search", "--data-dir", str(dataset), "--out", str(out))
     assert_clean_failure(result, "unreadable run configuration")
     assert (out / "config.json").read_text() == "{not json"
+
+
+@pytest.mark.parametrize(
+    ("state", "content"),
+    [("oracle.json", '{"ongoing_tri'), ("trial_3/trial.json", ""), ("tuner0.json", "[1, 2]")],
+)
+@pytest.mark.parametrize("command", ["search", "report"])
+def test_corrupt_keras_tuner_state(tmp_path, dataset, state: str, content: str,
+                                   command: str) -> None:  # fmt: skip
+    out = tmp_path / "run"
+    write_run_config(out, **SAME_AS_DEFAULTS, data_dir=str(dataset))
+    target = out / "tuner" / state
+    target.parent.mkdir(parents=True)
+    target.write_text(content)
+    args = ["--data-dir", str(dataset), "--out", str(out)] if command == "search" else [str(out)]
+    assert_clean_failure(invoke(command, *args), f"{target}: corrupt Keras Tuner state")
+    assert target.read_text() == content
 
 
 @pytest.mark.parametrize(
@@ -145,7 +166,7 @@ def test_help_lists_every_option() -> None:
     assert result.exit_code == 0
     for option in ("--max-trials", "--initial-points", "--lr-min", "--lr-max", "--epochs",
                    "--batch-size", "--seed", "--data-dir", "--out", "--overwrite", "--quick",
-                   "--final-epochs"):  # fmt: skip
+                   "--final-epochs", "--workers", "--host", "--port"):  # fmt: skip
         assert option in result.output
 
 

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from PIL import Image
 from process_helpers import SAMPLE, SLOW_WITH_SAMPLE, start
 
+from kt_lrsearch.report import read_events, reruns
+
 MAX_TRIALS = 6
 ARGS = ("search", "--quick", "--train-limit", "400", "--max-trials", str(MAX_TRIALS),
         "--final-epochs", "1", "--seed", "7", "--data-dir", str(SAMPLE))  # fmt: skip
@@ -101,7 +103,9 @@ def test_sigkill_at_any_point_then_resume_matches_an_uninterrupted_run(tmp_path)
     assert len(trial_rows(killed)) == MAX_TRIALS
     final = json.loads((killed / "results.json").read_text())["final"]
     assert final == json.loads((reference / "results.json").read_text())["final"]
-    # No completed trial trained twice: every learning rate reported once over all runs.
+    # No completed trial handed out again; the one killed in training ran again.
+    finished_again, retried = reruns(read_events(killed / "trial_events.jsonl"))
+    assert finished_again == [] and "1" in retried
     reported = [lr for log in logs for lr in LINE.findall(log.read_text())]
     assert len(reported) == len(set(reported)) <= MAX_TRIALS
     # Whole files, identical figures, nothing half-written left behind.
