@@ -192,7 +192,13 @@ def run_chief(
                                        f"see the logs in {log_dir}")  # fmt: skip
             time.sleep(poll_s)
         # Local workers exit once told to stop; give them a moment to shut down.
-        codes = {tuner_id: process.wait(timeout=60) for tuner_id, process in spawned}
+        try:
+            codes = {tuner_id: process.wait(timeout=60) for tuner_id, process in spawned}
+        except subprocess.TimeoutExpired as error:
+            raise DistributedError(
+                f"a worker did not exit within 60 s of the search's end ({error.cmd}); it "
+                "was stopped. Every trial is saved: rerun the same command to finish"
+            ) from None
         echo("chief: workers exited: " + ", ".join(f"{t} ({c})" for t, c in codes.items()))
     finally:
         stop_workers(spawned)

@@ -305,8 +305,11 @@ def _serve_workers(oracle: GPEIOracle, run_dir: pathlib.Path, workers: int,
         distributed.run_chief(oracle, workers=workers, worker_command=worker_command, host=host,
                               port=distributed.free_port(host) if port is None else port,
                               log_dir=run_dir / WORKER_LOGS, echo=echo)  # fmt: skip
-    except (distributed.DistributedError, OSError) as error:
+    except distributed.DistributedError as error:
         raise SearchError(str(error)) from None
+    except OSError as error:  # an address that cannot be resolved or bound, a worker not started
+        raise SearchError(f"cannot run the chief on --host {host} ({error}); check --host and "
+                          "--port") from None  # fmt: skip
 
 
 def _chief_oracle(
