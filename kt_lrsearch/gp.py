@@ -321,3 +321,17 @@ def fit_gp(x_obs: FloatArray, y_obs: FloatArray) -> GaussianProcess:
         tf.constant(_initial_theta(x_obs.shape[1])),
     ).numpy()
     return GaussianProcess(x_obs=x_obs, y_obs=y_obs, standardiser=standardiser, theta=theta)
+
+
+def warm_up(d: int = 1) -> None:
+    """Traces the fit and the posterior once, on three synthetic points in d dims.
+
+    The traces leave n and d open, so any ``d`` warms up every later call.
+
+    The first call of each costs seconds (TensorFlow traces the L-BFGS graph,
+    ~10 s here); later calls with any number of points reuse the trace. A
+    distributed chief runs this while its workers start, instead of making the
+    first worker wait for it.
+    """
+    x_obs = np.linspace(0.1, 0.9, 3)[:, None] * np.ones((1, d))
+    fit_gp(x_obs, np.array([0.0, 1.0, 0.5])).predict(x_obs)

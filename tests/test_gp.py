@@ -117,6 +117,17 @@ def test_no_retracing_as_observations_grow() -> None:
     assert gp._posterior.experimental_get_tracing_count() == posts
 
 
+def test_warm_up_in_one_dimension_serves_every_later_space() -> None:
+    gp.warm_up(d=1)
+    fits = gp._fit_theta.experimental_get_tracing_count()
+    posts = gp._posterior.experimental_get_tracing_count()
+    rng = np.random.default_rng(3)
+    for d in (1, 3):
+        gp.fit_gp(rng.uniform(size=(5, d)), rng.normal(size=5)).predict(rng.uniform(size=(9, d)))
+    assert gp._fit_theta.experimental_get_tracing_count() == fits
+    assert gp._posterior.experimental_get_tracing_count() == posts
+
+
 def test_condition_on_fantasy_keeps_mean_and_shrinks_std() -> None:
     x = np.array([[0.1], [0.4], [0.9]])
     model = gp.fit_gp(x, np.array([0.2, 0.9, 0.4]))

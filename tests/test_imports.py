@@ -19,7 +19,7 @@ ALLOWED = {
     "gp": {"numpy", "tensorflow", "tensorflow_probability"},
     "diagnostics": {"numpy"},
     "files": set(),
-    "distributed": {"grpc", "keras_tuner"},  # both lazily
+    "distributed": {"grpc", "keras_tuner", "kt_lrsearch"},  # all lazily
     "encoding": {"numpy", "keras_tuner"},
     "oracle": {"numpy", "keras_tuner", "kt_lrsearch"},
     # Pure Keras 3 (no tensorflow): the model and its training run on any backend.
