@@ -109,8 +109,9 @@ class GPEIOracle(keras_tuner.Oracle):
         callbacks: Objects with ``on_trial_end(oracle, trial)``, called after
             each trial is recorded (see :mod:`kt_lrsearch.callbacks`), and
             optionally ``on_trial_begin(oracle, trial)``, called when a trial
-            is handed to a tuner. An exception in one is reported as a warning and never stops the
-            search (in distributed tuning a raising oracle hangs the chief).
+            is handed to a tuner. An exception in one is reported as a warning
+            and never stops the search (in distributed tuning a raising oracle
+            hangs the chief).
 
     Raises:
         ValueError: When an option is out of range, with the accepted range.

@@ -272,10 +272,7 @@ def run_search(
         _serve_workers(oracle, run_dir, workers, worker_command, host, port, echo)
         hypermodel = _hypermodel(config)
     else:
-        tuner = _build_tuner(config, run_dir, echo)
-        x, y = data_module.to_model_input(dataset.train.images), dataset.train.labels
-        val = (data_module.to_model_input(dataset.validation.images), dataset.validation.labels)
-        tuner.search(x, y, validation_data=val, epochs=config.epochs, verbose=0)
+        tuner = _tune(config, run_dir, dataset, _callbacks(config, run_dir, echo))
         oracle, hypermodel = tuner.oracle, tuner.hypermodel
     echo(f"search finished in {time.monotonic() - start:.0f}s")
     _redraw_missing_figures(config, run_dir, list(oracle.trials.values()), echo)
@@ -341,7 +338,6 @@ def run_worker(
         kt_lrsearch.data.DataError: Missing or invalid data files.
     """
     from kt_lrsearch import distributed
-    from kt_lrsearch.training import ModelReuseTuner
 
     try:
         host, port, tuner_id = distributed.worker_settings()
@@ -354,12 +350,8 @@ def run_worker(
     dataset = data_module.load(config.data_dir, validation_fraction=config.validation_fraction,
                                seed=config.seed, train_limit=config.train_limit)  # fmt: skip
     echo(f"worker {tuner_id}: chief {host}:{port}, {len(dataset.train)} train images")
-    tuner = ModelReuseTuner(oracle=_oracle(config, []), hypermodel=_hypermodel(config),
-                            directory=str(run_dir), project_name=PROJECT,
-                            overwrite=False)  # fmt: skip
-    x, y = data_module.to_model_input(dataset.train.images), dataset.train.labels
-    val = (data_module.to_model_input(dataset.validation.images), dataset.validation.labels)
-    tuner.search(x, y, validation_data=val, epochs=config.epochs, verbose=0)
+    # Keras Tuner's environment variables make this tuner a client of the chief.
+    _tune(config, run_dir, dataset, [])
     echo(f"worker {tuner_id}: the chief says the search is over")
 
 
@@ -409,14 +401,22 @@ def _callbacks(config: SearchConfig, run_dir: pathlib.Path,
             IterationPlotter(run_dir / PLOTS, title="GP-EI learning-rate search")]  # fmt: skip
 
 
-def _build_tuner(
-    config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[str], None]
-) -> keras_tuner.Tuner:
+def _tune(config: SearchConfig, run_dir: pathlib.Path, dataset: data_module.Dataset,
+          callbacks: list[Any]) -> keras_tuner.Tuner:  # fmt: skip
+    """Builds the run's tuner and searches with it; returns the tuner.
+
+    In a worker (Keras Tuner's environment variables set) the tuner forwards
+    every oracle call to the chief, and ``callbacks`` stay empty.
+    """
     from kt_lrsearch.training import ModelReuseTuner
 
-    return ModelReuseTuner(oracle=_oracle(config, _callbacks(config, run_dir, echo)),
-                           hypermodel=_hypermodel(config), directory=str(run_dir),
-                           project_name=PROJECT, overwrite=False)  # fmt: skip
+    tuner = ModelReuseTuner(oracle=_oracle(config, callbacks), hypermodel=_hypermodel(config),
+                            directory=str(run_dir), project_name=PROJECT,
+                            overwrite=False)  # fmt: skip
+    x, y = data_module.to_model_input(dataset.train.images), dataset.train.labels
+    val = (data_module.to_model_input(dataset.validation.images), dataset.validation.labels)
+    tuner.search(x, y, validation_data=val, epochs=config.epochs, verbose=0)
+    return tuner
 
 
 def read_config(run_dir: pathlib.Path) -> SearchConfig:
