@@ -236,18 +236,21 @@ class GPEIOracle(keras_tuner.Oracle):
             super()._save_trial(trial)
 
     def reload(self) -> None:
-        """Reloads the project; finished trials are never queued for a rerun.
+        """Reloads the project; every unfinished trial, and only those, runs again.
 
         Also repairs projects saved by the stock ``end_trial`` (see above),
         where the last finished trial still appears as ongoing.
         """
         super().reload()
-        finished = (TrialStatus.COMPLETED, TrialStatus.FAILED)
-        self._retry_queue = [
-            trial_id
-            for trial_id in self._retry_queue
-            if self.trials[trial_id].status not in finished
-        ]
+        queued = [t for t in self._retry_queue if self.trials[t].status == TrialStatus.RUNNING]
+        # Keras Tuner's create_trial writes trial.json, then oracle.json: a kill
+        # between the two leaves a RUNNING trial that oracle.json does not list
+        # as ongoing (seen in the SIGKILL test). Queue it too, or it would count
+        # towards the budget without ever running. pop() takes from the end.
+        orphans = [t for t, trial in self.trials.items()
+                   if trial.status == TrialStatus.RUNNING and t not in queued]  # fmt: skip
+        orphans.sort(key=lambda t: (len(t), t), reverse=True)
+        self._retry_queue = orphans + queued
         self._cache = None
 
     def get_best_trials(self, num_trials: int = 1) -> list[trial_module.Trial]:

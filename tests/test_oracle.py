@@ -197,6 +197,27 @@ def test_interrupted_trial_is_rerun_after_reload(tmp_path) -> None:
     assert again.create_trial("tuner0").trial_id not in {"00", "01", "02", "03"}
 
 
+def test_trial_saved_but_not_listed_as_ongoing_is_rerun(tmp_path) -> None:
+    # A kill between create_trial's two saves: trial.json says RUNNING, while
+    # oracle.json is still the one from before the trial was handed out.
+    oracle = make_oracle(str(tmp_path), max_trials=5, num_initial_points=1)
+    run_loop(oracle, peaked, 3)
+    state = tmp_path / "project" / "oracle.json"
+    before = state.read_bytes()
+    interrupted = oracle.create_trial("tuner0")
+    state.write_bytes(before)
+    again = make_oracle(str(tmp_path), max_trials=5, num_initial_points=1)
+    again.reload()
+    retry = again.create_trial("tuner0")
+    assert retry.trial_id == interrupted.trial_id
+    assert retry.hyperparameters.values == interrupted.hyperparameters.values
+    finish(again, retry, peaked(retry.hyperparameters.values))
+    last = again.create_trial("tuner0")
+    finish(again, last, peaked(last.hyperparameters.values))
+    assert again.create_trial("tuner0").status == "STOPPED"
+    assert sorted(t.status for t in again.trials.values()) == ["COMPLETED"] * 5
+
+
 def test_stock_project_with_stale_ongoing_trial_is_repaired(tmp_path) -> None:
     # keras_tuner.Oracle.end_trial saves before popping ongoing_trials; emulate
     # a project written that way and check the finished trial is not rerun.
