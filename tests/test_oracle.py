@@ -183,34 +183,23 @@ def test_reloaded_oracle_proposes_the_same_next_points(tmp_path) -> None:
     assert [t.hyperparameters.values for t in rest_a] == [t.hyperparameters.values for t in rest_b]
 
 
-def test_interrupted_trial_is_rerun_after_reload(tmp_path) -> None:
-    oracle = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1)
-    run_loop(oracle, peaked, 3)
-    interrupted = oracle.create_trial("tuner0")  # the process dies here
-    again = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1)
-    again.reload()
-    retry = again.create_trial("tuner0")
-    assert retry.trial_id == interrupted.trial_id
-    assert retry.hyperparameters.values == interrupted.hyperparameters.values
-    # Completed trials are not rerun: the next trial is a new one.
-    finish(again, retry, peaked(retry.hyperparameters.values))
-    assert again.create_trial("tuner0").trial_id not in {"00", "01", "02", "03"}
-
-
-def test_trial_saved_but_not_listed_as_ongoing_is_rerun(tmp_path) -> None:
-    # A kill between create_trial's two saves: trial.json says RUNNING, while
-    # oracle.json is still the one from before the trial was handed out.
+@pytest.mark.parametrize("between_saves", [False, True])
+def test_interrupted_trial_is_rerun_after_reload(tmp_path, between_saves: bool) -> None:
     oracle = make_oracle(str(tmp_path), max_trials=5, num_initial_points=1)
     run_loop(oracle, peaked, 3)
     state = tmp_path / "project" / "oracle.json"
     before = state.read_bytes()
-    interrupted = oracle.create_trial("tuner0")
-    state.write_bytes(before)
+    interrupted = oracle.create_trial("tuner0")  # the process dies here...
+    if between_saves:
+        # ...between create_trial's two saves: trial.json says RUNNING, while
+        # oracle.json is the one from before the trial was handed out.
+        state.write_bytes(before)
     again = make_oracle(str(tmp_path), max_trials=5, num_initial_points=1)
     again.reload()
     retry = again.create_trial("tuner0")
     assert retry.trial_id == interrupted.trial_id
     assert retry.hyperparameters.values == interrupted.hyperparameters.values
+    # Completed trials are not rerun; the budget is spent on the rest.
     finish(again, retry, peaked(retry.hyperparameters.values))
     last = again.create_trial("tuner0")
     finish(again, last, peaked(last.hyperparameters.values))
