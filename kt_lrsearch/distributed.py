@@ -92,13 +92,12 @@ def serve(oracle: Any, host: str, port: int) -> tuple[Any, Any]:
     servicer = OracleServicer(oracle)
     protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
     try:
-        bound = server.add_insecure_port(f"{host}:{port}")
+        bound, problem = server.add_insecure_port(f"{host}:{port}"), "address in use or not local"
     except RuntimeError as error:
-        raise DistributedError(f"cannot serve the oracle on {host}:{port} ({error})") from None
+        bound, problem = 0, str(error)
     if not bound:
         raise DistributedError(
-            f"cannot serve the oracle on {host}:{port}: address in use or not local; "
-            "choose another --port or --host"
+            f"cannot serve the oracle on {host}:{port}: {problem}; choose another --port or --host"
         )
     server.start()
     return server, servicer
@@ -179,12 +178,15 @@ def run_chief(
     # running crashed a worker (SIGABRT, "epoll_wait error: Bad file
     # descriptor", seen once in the tests). Workers wait for the server.
     spawned = spawn_workers(worker_command, workers, host, port, log_dir)
-    # The chief idles while workers import and train their first trial: trace
-    # the GP now (~10 s) rather than when the first result comes in.
-    threading.Thread(target=_warm_up, daemon=True).start()
     server = None
+    # The chief idles while workers import and train their first trial: trace
+    # the GP now (~10 s) rather than when the first result comes in. Joined
+    # before returning: a thread left inside TensorFlow aborted the process at
+    # exit (exit code 134 instead of the error message).
+    warm_up = threading.Thread(target=_warm_up, name="gp-warm-up")
     try:
         server, servicer = serve(oracle, host, port)
+        warm_up.start()
         echo(f"chief: serving the oracle on {host}:{port} to {workers} local worker(s); "
              f"worker logs in {log_dir}")  # fmt: skip
         echo("chief: started " + ", ".join(f"{t} (pid {p.pid})" for t, p in spawned))
@@ -218,3 +220,5 @@ def run_chief(
         stop_workers(spawned)
         if server is not None:
             server.stop(grace=1.0).wait()
+        if warm_up.is_alive():
+            warm_up.join()

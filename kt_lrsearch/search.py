@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kt_lrsearch import data as data_module
-from kt_lrsearch.files import atomic_write_text, remove_temporaries
+from kt_lrsearch.files import TMP_PREFIX, atomic_write_text, remove_temporaries
 from kt_lrsearch.report import load_trials, write_artifacts
 
 if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
@@ -140,7 +140,9 @@ def check_state_files(run_dir: pathlib.Path) -> None:
     Keras Tuner's reload.
     """
     project = run_dir / PROJECT
-    for state in [*project.glob("*.json"), *project.glob("trial_*/trial.json")]:
+    states = [*project.glob("*.json"), *project.glob("trial_*/trial.json")]
+    # A temporary a kill left behind is not state (pathlib's glob matches dotfiles).
+    for state in [s for s in states if not s.name.startswith(TMP_PREFIX)]:
         try:
             payload = json.loads(state.read_text())
         except (OSError, ValueError) as error:

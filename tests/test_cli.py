@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from test_data import SAMPLE, corrupt, make_dataset
 
 from cli import main
+from kt_lrsearch.search import SearchError, check_state_files
 
 
 def invoke(*args: str):
@@ -145,6 +146,17 @@ def test_corrupt_keras_tuner_state(tmp_path, dataset, state: str, content: str,
     args = ["--data-dir", str(dataset), "--out", str(out)] if command == "search" else [str(out)]
     assert_clean_failure(invoke(command, *args), f"{target}: corrupt Keras Tuner state")
     assert target.read_text() == content
+
+
+def test_a_temporary_left_by_a_kill_is_not_corrupt_state(tmp_path) -> None:
+    project = tmp_path / "run" / "tuner"
+    (project / "trial_0").mkdir(parents=True)
+    (project / ".tmp-tuner0-x1.json").write_text("")  # killed before its first byte
+    (project / "trial_0" / "trial.json").write_text('{"trial_id": "0"}')
+    check_state_files(tmp_path / "run")
+    (project / "oracle.json").write_text("")
+    with pytest.raises(SearchError, match=r"oracle\.json: corrupt Keras Tuner state"):
+        check_state_files(tmp_path / "run")
 
 
 @pytest.mark.parametrize(
