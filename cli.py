@@ -12,6 +12,7 @@ os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC's info lines when worke
 import click
 
 from kt_lrsearch.data import DataError
+from kt_lrsearch.distributed import LOOPBACK
 from kt_lrsearch.search import SearchConfig, SearchError, regenerate, run_search, run_worker
 
 DEFAULT_OUT = os.path.join("artifacts", "lr-search")
@@ -134,7 +135,7 @@ def main() -> None:
 )
 @click.option(
     "--host",
-    default="127.0.0.1",
+    default=LOOPBACK,
     show_default=True,
     help="Address the chief serves the oracle on (with --workers); 0.0.0.0 lets "
     "workers on other machines join.",

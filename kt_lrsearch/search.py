@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kt_lrsearch import data as data_module
+from kt_lrsearch.distributed import LOOPBACK
 from kt_lrsearch.files import TMP_PREFIX, atomic_write_text, remove_temporaries
 from kt_lrsearch.report import load_trials, write_artifacts
 
@@ -241,7 +242,7 @@ def run_search(
     echo: Callable[[str], None] = print,
     workers: int = 0,
     worker_command: Sequence[str] = (),
-    host: str = "127.0.0.1",
+    host: str = LOOPBACK,
     port: int | None = None,
 ) -> dict[str, Any]:
     """Runs (or resumes) a search, retrains the best rate, writes every artifact.
