@@ -13,7 +13,8 @@ import click
 
 from kt_lrsearch.data import DataError
 from kt_lrsearch.distributed import LOOPBACK
-from kt_lrsearch.search import SearchConfig, SearchError, regenerate, run_search, run_worker
+from kt_lrsearch.run_config import SearchConfig, SearchError
+from kt_lrsearch.search import regenerate, run_search, run_worker
 
 DEFAULT_OUT = os.path.join("artifacts", "lr-search")
 # --quick: a real search on a stratified subset, about a minute on 2 CPU cores.

@@ -27,7 +27,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from kt_lrsearch.report import read_events, reruns  # noqa: E402
+from kt_lrsearch.progress import read_events, reruns  # noqa: E402
 
 SAMPLE = ROOT.parent / "shared" / "data" / "fashion-mnist-sample"
 ARGS = ["search", "--quick", "--max-trials", "10", "--seed", "3", "--data-dir", str(SAMPLE)]
@@ -48,7 +48,7 @@ def last_line(log: pathlib.Path) -> str:
 
 def rows(out: pathlib.Path) -> list[tuple]:
     trials = json.loads((out / "results.json").read_text())["trials"]
-    return [(t["trial_id"], t["learning_rate"], t["score"], t["status"]) for t in trials]
+    return [(t["trial"], t["learning_rate"], t["score"], t["status"]) for t in trials]
 
 
 def main() -> None:

@@ -86,7 +86,7 @@ def make_oracles(seed: int) -> dict[str, Callable[[], kt.Oracle]]:
 
 def initial_points(oracle: kt.Oracle) -> int:
     if isinstance(oracle, GPEIOracle):
-        return oracle.num_initial_points or 2
+        return oracle.options.num_initial_points or 2
     if isinstance(oracle, kt.oracles.BayesianOptimizationOracle):
         return oracle.num_initial_points or 3
     return BUDGET  # random search: every suggestion is "initial"

@@ -9,10 +9,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["Diagnostics", "GPEIOracle"]
+__all__ = ["DecisionView", "GPEIOracle"]
 
 _LOCATIONS = {
-    "Diagnostics": "kt_lrsearch.diagnostics",
+    "DecisionView": "kt_lrsearch.decision_view",
     "GPEIOracle": "kt_lrsearch.oracle",
 }
 

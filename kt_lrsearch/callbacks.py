@@ -13,7 +13,7 @@ from __future__ import annotations
 import pathlib
 from typing import Any, Protocol
 
-from kt_lrsearch.diagnostics import Diagnostics
+from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.plotting import plot_iteration, save_figure
 
 
@@ -36,7 +36,7 @@ class IterationPlotter:
     """Writes the diagnostic figure after every completed evaluation.
 
     The figure shows the decision the oracle takes next, from
-    ``oracle.diagnostics()``: exactly the arrays the next trial is chosen with.
+    ``oracle.decision_view()``: exactly the arrays the next trial is chosen with.
 
     Args:
         directory: Where ``iteration_NN.png`` files go (created if needed).
@@ -55,17 +55,17 @@ class IterationPlotter:
         self.written: list[pathlib.Path] = []
 
     def on_trial_end(self, oracle: Any, trial: Any) -> None:
-        self.draw(oracle.diagnostics(), objective=oracle.objective.name,
+        self.draw(oracle.decision_view(), objective=oracle.objective.name,
                   max_trials=oracle.max_trials)  # fmt: skip
 
-    def draw(self, diagnostics: Diagnostics, *, objective: str = "objective",
+    def draw(self, view: DecisionView, *, objective: str = "objective",
              max_trials: int | None = None) -> pathlib.Path | None:  # fmt: skip
         """Writes the figure for one snapshot; None when there is nothing to draw."""
-        evaluations = len(diagnostics.obs_status)
-        if evaluations < self.first or diagnostics.grid is None:
+        evaluations = len(view.obs_status)
+        if evaluations < self.first or view.grid is None:
             return None
         spent = max_trials is not None and evaluations >= max_trials
-        fig = plot_iteration(diagnostics, iteration=evaluations, title=self.title,
+        fig = plot_iteration(view, iteration=evaluations, title=self.title,
                              objective=objective, budget_spent=spent)  # fmt: skip
         path = save_figure(fig, self.directory / iteration_filename(evaluations))
         self.written.append(path)

@@ -1,6 +1,6 @@
 """Figures from plain arrays: one BO iteration, convergence, an animated GIF.
 
-Takes a :class:`~kt_lrsearch.diagnostics.Diagnostics` (plain arrays) or lists of
+Takes a :class:`~kt_lrsearch.decision_view.DecisionView` (plain arrays) or lists of
 numbers; never imports TensorFlow or Keras Tuner, never picks a matplotlib
 backend (the caller or ``MPLBACKEND`` does). Files are written atomically: to a
 temporary name in the same directory, then renamed.
@@ -16,8 +16,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from kt_lrsearch.diagnostics import DIVERGED, FAILED, OK, Diagnostics
+from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.files import atomic_path
+from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK
 
 _BAND_Z = 1.959964  # 95% two-sided normal quantile
 _COLOURS = {"mean": "#1f4e79", "band": "#9ecae1", "obs": "#222222", "latest": "#d62728",
@@ -33,12 +34,12 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 110) ->
     return path
 
 
-def _x_label(d: Diagnostics) -> str:
+def _x_label(d: DecisionView) -> str:
     return d.names[0].replace("_", " ") if d.names else "value"
 
 
 def plot_iteration(
-    d: Diagnostics,
+    d: DecisionView,
     *,
     iteration: int,
     title: str | None = None,
@@ -47,14 +48,14 @@ def plot_iteration(
 ) -> Figure:
     """The two-panel diagnostic figure of one BO iteration (1-D searches).
 
-    Top: every observation (numbered in trial order, the latest highlighted,
+    Top: every observation (labelled with its trial number, the latest highlighted,
     failed/diverged ones as grey crosses at the value the GP saw), the GP
     posterior mean and its 95% band. Bottom: EI over the grid with the next
     proposed point. The x axis is the hyperparameter in real units, log-scaled
     when the grid is log-spaced.
 
     Args:
-        d: The decision snapshot (``oracle.diagnostics()``); needs ``d.grid``.
+        d: The decision snapshot (``oracle.decision_view()``); needs ``d.grid``.
         iteration: Number of completed evaluations shown (for the title).
         title: Optional title prefix.
         objective: The objective's name, for the y axis.
@@ -80,7 +81,7 @@ def plot_iteration(
     return fig
 
 
-def _draw_posterior(ax: Axes, d: Diagnostics, objective: str) -> None:
+def _draw_posterior(ax: Axes, d: DecisionView, objective: str) -> None:
     if d.has_model:
         lo, hi = d.mean - _BAND_Z * d.std, d.mean + _BAND_Z * d.std
         ax.fill_between(d.grid, lo, hi, color=_COLOURS["band"], alpha=0.5, label="95% band")
@@ -88,7 +89,7 @@ def _draw_posterior(ax: Axes, d: Diagnostics, objective: str) -> None:
     status = np.asarray(d.obs_status)
     ok = status == OK
     bad = ~ok
-    order = np.arange(1, len(status) + 1)
+    order = d.trial_numbers  # the numbers the console, report and CSV use
     ax.scatter(d.obs_x[ok], d.obs_scores[ok], color=_COLOURS["obs"], zorder=3, s=28,
                label="observations")  # fmt: skip
     if bad.any():
@@ -114,7 +115,7 @@ def _draw_posterior(ax: Axes, d: Diagnostics, objective: str) -> None:
     ax.legend(loc="best", fontsize=8, framealpha=0.85)
 
 
-def _draw_acquisition(ax: Axes, d: Diagnostics, budget_spent: bool) -> None:
+def _draw_acquisition(ax: Axes, d: DecisionView, budget_spent: bool) -> None:
     if d.has_model:
         allowed = d.grid_allowed
         ei = np.where(allowed, d.ei, np.nan)

@@ -1,16 +1,13 @@
 """Artifacts of a run: results.json/csv, convergence plot, GIF, report.html.
 
 Every file is written atomically (temporary name, then rename), so a crash never
-leaves half a JSON or PNG behind. :func:`regenerate` rebuilds all of them from a
-run directory without training: each iteration's figure is recomputed by giving
-a fresh oracle the trials it had at that point (a decision is a pure function
-of seed, options and trials), so the replay shows what the search saw.
+leaves half a JSON or PNG behind. Trials are numbered from 1 and ranked by
+:mod:`kt_lrsearch.trial_rules`, in the objective's own direction.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import csv
 import html
 import io
@@ -20,75 +17,48 @@ import os
 import pathlib
 from typing import Any
 
+from kt_lrsearch import trial_rules
 from kt_lrsearch.files import atomic_write_text
 from kt_lrsearch.plotting import plot_convergence, save_figure, write_gif
+from kt_lrsearch.progress import DURATIONS
 
-FIELDS = ("trial_id", "learning_rate", "score", "status", "duration_s")
-
-
-def read_events(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The lines of a ``trial_events.jsonl``, skipping one a kill cut short."""
-    events = []
-    with contextlib.suppress(FileNotFoundError), open(path) as handle:
-        for line in handle:
-            with contextlib.suppress(ValueError):
-                events.append(json.loads(line))
-    return events
-
-
-def reruns(events: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
-    """(finished trials handed out again, trials begun again after an interruption)."""
-    ended: set[str] = set()
-    begun: set[str] = set()
-    finished_again, retried = [], []
-    for event in events:
-        trial_id = event["trial_id"]
-        if event["event"] == "begin":
-            if trial_id in ended:
-                finished_again.append(trial_id)
-            elif trial_id in begun:
-                retried.append(trial_id)
-            begun.add(trial_id)
-        else:
-            ended.add(trial_id)
-    return finished_again, retried
-
-
-def _status(trial: Any) -> str:
-    if trial.status == "COMPLETED" and trial.score is not None and not math.isfinite(trial.score):
-        return "DIVERGED"
-    return "FAILED" if trial.status in ("FAILED", "INVALID") else str(trial.status)
+FIELDS = ("trial", "learning_rate", "score", "status", "duration_s")
 
 
 def load_trials(oracle: Any, run_dir: pathlib.Path) -> list[dict[str, Any]]:
-    """One row per trial in trial-id order (see FIELDS)."""
-    durations_file = run_dir / "durations.json"
+    """One row per trial in trial order (see FIELDS); ``trial`` is the 1-based number.
+
+    ``status`` is the trial's outcome (:func:`kt_lrsearch.trial_rules.outcome`:
+    COMPLETED, DIVERGED or FAILED) once finished, else Keras Tuner's status.
+    """
+    durations_file = run_dir / DURATIONS
     durations = json.loads(durations_file.read_text()) if durations_file.exists() else {}
     rows = []
-    for trial in sorted(oracle.trials.values(), key=lambda t: (len(t.trial_id), t.trial_id)):
+    for trial in sorted(oracle.trials.values(), key=lambda t: trial_rules.order_key(t.trial_id)):
         score = trial.score
         rows.append({
-            "trial_id": trial.trial_id,
+            "trial": trial_rules.trial_number(trial.trial_id),
             "learning_rate": trial.hyperparameters.values.get("learning_rate"),
             "score": score if score is None or math.isfinite(score) else None,
-            "status": _status(trial),
+            "status": trial_rules.outcome(trial.status, score) or str(trial.status),
             "duration_s": durations.get(trial.trial_id),
         })  # fmt: skip
     return rows
 
 
-def _best(trials: list[dict[str, Any]]) -> dict[str, Any] | None:
-    done = [t for t in trials if t["status"] == "COMPLETED" and t["score"] is not None]
-    return max(done, key=lambda t: t["score"]) if done else None
+def _best(trials: list[dict[str, Any]], direction: str) -> dict[str, Any] | None:
+    index = trial_rules.best_index([t["status"] for t in trials], [t["score"] for t in trials],
+                                   direction)  # fmt: skip
+    return None if index is None else trials[index]
 
 
 def write_artifacts(run_dir: str | os.PathLike[str], *, config: dict[str, Any],
-                    trials: list[dict[str, Any]],
-                    final: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
+                    trials: list[dict[str, Any]], final: dict[str, Any] | None,
+                    objective: str, direction: str) -> dict[str, Any]:  # fmt: skip
     """Writes results.json, results.csv, convergence.png, search.gif, report.html."""
     run_dir = pathlib.Path(run_dir)
-    results = {"config": config, "objective": "val_accuracy", "direction": "max",
-               "trials": trials, "best": _best(trials), "final": final}  # fmt: skip
+    results = {"config": config, "objective": objective, "direction": direction,
+               "trials": trials, "best": _best(trials, direction), "final": final}  # fmt: skip
     atomic_write_text(run_dir / "results.json", json.dumps(results, indent=2))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
@@ -97,8 +67,8 @@ def write_artifacts(run_dir: str | os.PathLike[str], *, config: dict[str, Any],
     atomic_write_text(run_dir / "results.csv", buffer.getvalue())
     if trials:
         scores = [t["score"] if t["score"] is not None else math.nan for t in trials]
-        fig = plot_convergence(scores, [t["status"] for t in trials], direction="max",
-                               objective="validation accuracy")  # fmt: skip
+        fig = plot_convergence(scores, [t["status"] for t in trials], direction=direction,
+                               objective=objective)  # fmt: skip
         save_figure(fig, run_dir / "convergence.png")
     frames = sorted((run_dir / "plots").glob("iteration_*.png"))
     if frames:
@@ -132,7 +102,7 @@ def render_html(run_dir: pathlib.Path, results: dict[str, Any],
     if best:
         summary.append(
             f"<li>best learning rate: <b>{best['learning_rate']:.4g}</b> "
-            f"(validation accuracy {best['score']:.4f}, trial {best['trial_id']})</li>"
+            f"({html.escape(results['objective'])} {best['score']:.4f}, trial {best['trial']})</li>"
         )
     if final:
         summary.append(f"<li>test accuracy after retraining {final['epochs']} epoch(s) on "
@@ -154,35 +124,3 @@ img{{max-width:100%}}pre{{background:#f5f5f5;padding:.5rem}}</style></head>
 {rows}</table><h2>Figures</h2>{"".join(figures)}
 <h2>Configuration</h2><pre>{config}</pre></body></html>
 """
-
-
-def replay_figures(
-    oracle_factory: Any,
-    trials: list[Any],
-    plots_dir: pathlib.Path,
-    *,
-    first: int = 2,
-    only_missing: bool = False,
-) -> list[pathlib.Path]:
-    """Redraws the figure after each finished evaluation from the trial records.
-
-    ``oracle_factory()`` must build an oracle configured like the original
-    (same space, seed, options); it is given the first k trials for each k.
-    With ``only_missing``, only figures absent from ``plots_dir`` are drawn
-    (after a kill between recording a trial and plotting it).
-    """
-    from kt_lrsearch.callbacks import IterationPlotter, iteration_filename
-
-    plotter = IterationPlotter(plots_dir, first=first, title="GP-EI learning-rate search")
-    ordered = sorted(trials, key=lambda t: (len(t.trial_id), t.trial_id))
-    finished = [t for t in ordered if t.status != "RUNNING"]
-    for count in range(first, len(finished) + 1):
-        if only_missing and (plots_dir / iteration_filename(count)).exists():
-            continue
-        oracle = oracle_factory()
-        for trial in finished[:count]:
-            oracle.trials[trial.trial_id] = trial
-            oracle._record_values(trial)
-        plotter.draw(oracle.diagnostics(), objective=oracle.objective.name,
-                     max_trials=oracle.max_trials)  # fmt: skip
-    return plotter.written

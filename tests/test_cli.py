@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from test_data import SAMPLE, corrupt, make_dataset
 
 from cli import main
-from kt_lrsearch.search import SearchError, check_state_files
+from kt_lrsearch.run_config import SearchError, check_state_files
 
 
 def invoke(*args: str):

@@ -17,7 +17,11 @@ ALLOWED = {
     "acquisition": {"numpy"},
     "space": {"numpy", "tensorflow"},  # tensorflow only lazily, for the Sobol op
     "gp": {"numpy", "tensorflow", "tensorflow_probability"},
-    "diagnostics": {"numpy"},
+    "decision_view": {"numpy", "kt_lrsearch"},
+    "trial_rules": set(),
+    # The decision: plain arrays in and out; TensorFlow comes only through gp.
+    "policy": {"numpy", "kt_lrsearch"},
+    "observations": {"numpy", "keras_tuner", "kt_lrsearch"},
     "files": set(),
     "distributed": {"grpc", "keras_tuner", "kt_lrsearch"},  # all lazily
     "encoding": {"numpy", "keras_tuner"},
@@ -49,7 +53,9 @@ def test_module_imports_only_its_layer(module: str) -> None:
     assert imported_packages(module) <= ALLOWED[module]
 
 
-@pytest.mark.parametrize("module", ["acquisition", "space", "diagnostics", "files"])
+@pytest.mark.parametrize(
+    "module", ["acquisition", "space", "decision_view", "trial_rules", "files"]
+)
 def test_light_modules_load_without_heavy_packages(module: str) -> None:
     code = (
         f"import sys, kt_lrsearch.{module}; "
@@ -75,6 +81,17 @@ def test_plotting_loads_without_tensorflow_or_keras_tuner() -> None:
     assert out.stdout.strip() == ""
 
 
+def test_policy_never_loads_keras_tuner() -> None:
+    """The decision runs on arrays: Keras Tuner stays out, directly or through kt_lrsearch."""
+    code = (
+        "import sys, kt_lrsearch.policy, kt_lrsearch.trial_rules; "
+        "print(','.join(m for m in ('keras_tuner', 'click') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE.parent)  # fmt: skip
+    assert out.stdout.strip() == ""
+
+
 def test_only_the_cli_imports_click() -> None:
     for module in PACKAGE.glob("*.py"):
         assert "click" not in imported_packages(module.stem), module.name
@@ -83,5 +100,5 @@ def test_only_the_cli_imports_click() -> None:
 def test_public_api() -> None:
     import kt_lrsearch
 
-    assert set(kt_lrsearch.__all__) >= {"GPEIOracle", "Diagnostics"}
+    assert set(kt_lrsearch.__all__) >= {"GPEIOracle", "DecisionView"}
     assert kt_lrsearch.GPEIOracle.__name__ == "GPEIOracle"

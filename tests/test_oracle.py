@@ -10,7 +10,7 @@ import pytest
 from oracle_helpers import finish, lr_space, make_oracle, peaked, run_loop
 
 from kt_lrsearch import GPEIOracle
-from kt_lrsearch.diagnostics import DIVERGED, FAILED, OK
+from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK
 
 
 def lrs(trials: list) -> list[float]:
@@ -28,10 +28,10 @@ def test_one_dimensional_search_finds_the_peak(tmp_path) -> None:
     assert oracle.create_trial("tuner0").status == "STOPPED"  # budget spent
 
 
-def test_diagnostics_are_the_dense_log_grid_and_the_next_point(tmp_path) -> None:
+def test_decision_view_is_the_dense_log_grid_and_the_next_point(tmp_path) -> None:
     oracle = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1)
     run_loop(oracle, peaked, 3)
-    d = oracle.diagnostics()
+    d = oracle.decision_view()
     assert d.names == ("learning_rate",)
     assert d.grid.shape == (2048,) and d.grid[0] == pytest.approx(1e-4)
     assert d.grid[-1] == pytest.approx(1e-1)
@@ -101,7 +101,7 @@ def test_mixed_conditional_space(tmp_path) -> None:
     # BO beats its own initial design on this smooth landscape.
     scores = [t.score for t in trials]
     assert max(scores[7:]) > max(scores[:7])
-    d = oracle.diagnostics()
+    d = oracle.decision_view()
     assert d.grid is None and d.grid_unit.shape[1] == 7  # Fixed excluded, beta_1 included
 
 
@@ -117,7 +117,7 @@ def test_minimise_objective(tmp_path) -> None:
     oracle = make_oracle(str(tmp_path), objective=kt.Objective("score", "min"), max_trials=8)
     run_loop(oracle, lambda v: -peaked(v), 8)
     assert oracle.get_best_trials()[0].score < -0.895
-    d = oracle.diagnostics()
+    d = oracle.decision_view()
     assert d.direction == "min" and d.incumbent < -0.89  # loss units kept
 
 
@@ -132,7 +132,7 @@ def test_failures_are_penalised_and_avoided(tmp_path, bad) -> None:
         return bad if values["learning_rate"] > 0.02 else peaked(values)
 
     trials = run_loop(oracle, cliff, 12)
-    d = oracle.diagnostics()
+    d = oracle.decision_view()
     broken = [s != OK for s in d.obs_status]
     assert any(broken)
     expected = DIVERGED if bad is not None and not math.isnan(bad) else FAILED
@@ -161,11 +161,11 @@ def test_running_trials_get_distinct_points(tmp_path) -> None:
     assert all(t.status == "RUNNING" for t in running)
     units = np.log(np.array(lrs(running)) / 1e-4) / np.log(1e3)
     gaps = np.abs(units[:, None] - units[None, :])[~np.eye(4, dtype=bool)]
-    assert gaps.min() >= oracle.min_distance
-    assert oracle.diagnostics().pending_unit.shape == (4, 1)
+    assert gaps.min() >= oracle.options.min_distance
+    assert oracle.decision_view().pending_unit.shape == (4, 1)
     for trial in running:
         finish(oracle, trial, peaked(trial.hyperparameters.values))
-    assert oracle.diagnostics().pending_unit.shape == (0, 1)
+    assert oracle.decision_view().pending_unit.shape == (0, 1)
 
 
 def test_reloaded_oracle_proposes_the_same_next_points(tmp_path) -> None:
@@ -224,14 +224,18 @@ def test_state_round_trips_options(tmp_path) -> None:
     state = oracle.get_state()
     other = make_oracle(str(tmp_path))
     other.set_state(state)
-    assert (other.xi, other.min_distance, other.grid_size) == (0.2, 0.05, 4096)
+    assert (other.options.xi, other.options.min_distance, other.options.grid_size) == (
+        0.2,
+        0.05,
+        4096,
+    )
 
 
 def test_ei_stop_threshold_ends_the_search(tmp_path) -> None:
     oracle = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1, ei_stop_threshold=1.0)
     trials = run_loop(oracle, peaked, 10)
     assert len(trials) == 1  # EI on a 0..0.9 accuracy scale never reaches 1.0
-    assert "ei_stop_threshold" in oracle.diagnostics().stop_reason
+    assert "ei_stop_threshold" in oracle.decision_view().stop_reason
 
 
 def test_get_best_trials_ranks_diverged_last(tmp_path) -> None:
@@ -260,19 +264,6 @@ def test_get_best_trials_ranks_diverged_last(tmp_path) -> None:
 def test_options_are_validated(option: str, value, message: str) -> None:
     with pytest.raises(ValueError, match=f"`{message}` must be"):
         GPEIOracle(objective="val_accuracy", hyperparameters=lr_space(), **{option: value})
-
-
-def test_xi_decays_to_zero_over_the_budget(tmp_path) -> None:
-    oracle = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1, xi=2.0)
-    margins = []
-    for _ in range(10):
-        margins.append(oracle._current_xi())
-        run_loop(oracle, peaked, 1)
-    # The decision for trial k uses 2.0 * (9 - k) / 9: exploring first, exploiting last.
-    np.testing.assert_allclose(margins, [2.0 * (9 - k) / 9 for k in range(10)])
-    constant = make_oracle(str(tmp_path / "c"), max_trials=10, xi=0.5, xi_decay=False)
-    run_loop(constant, peaked, 3)
-    assert constant._current_xi() == 0.5
 
 
 def test_ties_go_to_the_earlier_trial_also_after_reload(tmp_path) -> None:

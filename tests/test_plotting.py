@@ -24,7 +24,7 @@ def snapshot(tmp_path_factory):
 
     oracle.max_consecutive_failed_trials = 10
     run_loop(oracle, objective, 5)
-    return oracle.diagnostics()
+    return oracle.decision_view()
 
 
 def test_iteration_figure_has_both_panels_on_a_log_axis(snapshot) -> None:

@@ -46,7 +46,7 @@ def worker_pids(log: str) -> dict[str, int]:
 def check_finished_run(out: pathlib.Path) -> None:
     results = json.loads((out / "results.json").read_text())
     trials = results["trials"]
-    assert len(trials) == MAX_TRIALS and len({t["trial_id"] for t in trials}) == MAX_TRIALS
+    assert len(trials) == MAX_TRIALS and len({t["trial"] for t in trials}) == MAX_TRIALS
     assert all(t["status"] == "COMPLETED" and 0 <= t["score"] <= 1 for t in trials)
     # No duplicate or near-identical suggestions (min_distance is 0.01 of the log range).
     logs = sorted(math.log10(t["learning_rate"]) for t in trials)
@@ -59,7 +59,7 @@ def check_finished_run(out: pathlib.Path) -> None:
     state = json.loads((out / "tuner" / "oracle.json").read_text())
     assert state["ongoing_trials"] == {}  # a later resume re-runs nothing
     durations = json.loads((out / "durations.json").read_text())
-    assert sorted(durations) == sorted(t["trial_id"] for t in trials)
+    assert sorted(int(k) + 1 for k in durations) == sorted(t["trial"] for t in trials)
 
 
 def test_two_workers_on_loopback(tmp_path) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from PIL import Image
 from process_helpers import SAMPLE, SLOW_WITH_SAMPLE, start
 
-from kt_lrsearch.report import read_events, reruns
+from kt_lrsearch.progress import read_events, reruns
 
 MAX_TRIALS = 6
 ARGS = ("search", "--quick", "--train-limit", "400", "--max-trials", str(MAX_TRIALS),
@@ -83,7 +83,7 @@ def figures(out: pathlib.Path) -> dict[str, bytes]:
 
 def trial_rows(out: pathlib.Path) -> list[tuple]:
     results = json.loads((out / "results.json").read_text())
-    return [(t["trial_id"], t["learning_rate"], t["score"], t["status"]) for t in results["trials"]]
+    return [(t["trial"], t["learning_rate"], t["score"], t["status"]) for t in results["trials"]]
 
 
 def test_sigkill_at_any_point_then_resume_matches_an_uninterrupted_run(tmp_path) -> None:

@@ -1,7 +1,10 @@
-"""A snapshot of one oracle decision, as plain arrays (no Keras Tuner objects).
+"""The plot view of one oracle decision, as plain arrays (no Keras Tuner objects).
 
-Plotting and reports read this record only, so they show exactly what the
-decision was made with and never import TensorFlow or Keras Tuner.
+:mod:`kt_lrsearch.policy` decides in the unit cube and the maximisation frame;
+this view restates that decision in the objective's units and the
+hyperparameters' values, with the observations it was made from. Plotting
+reads this record only, so it shows exactly what the decision was made with
+and never imports TensorFlow or Keras Tuner.
 
 Shapes: m candidates, n observations, r pending (running) trials, d tuned
 dimensions. "Objective units" means the units and direction of the tuner's
@@ -16,17 +19,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from kt_lrsearch import trial_rules
 
-# Statuses of an observation as the GP saw it.
-OK = "COMPLETED"
-FAILED = "FAILED"  # the trial raised, or Keras Tuner marked it invalid/failed
-DIVERGED = "DIVERGED"  # completed with a NaN or infinite score
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclasses.dataclass(frozen=True)
-class Diagnostics:
-    """What the oracle knew and decided at one step.
+class DecisionView:
+    """What the oracle knew and decided at one step, ready to plot.
 
     Attributes:
         names: Tuned hyperparameter names, one per unit-cube coordinate, (d,).
@@ -90,9 +90,11 @@ class Diagnostics:
     @property
     def best_index(self) -> int | None:
         """Index of the best completed observation, or None if none completed."""
-        ok = np.flatnonzero(np.asarray(self.obs_status) == OK)
-        if ok.size == 0:
-            return None
-        scores = self.obs_scores[ok]
-        pick = np.argmax(scores) if self.direction == "max" else np.argmin(scores)
-        return int(ok[pick])
+        # obs_status already holds outcomes, which are their own Keras Tuner status.
+        scores = [float(s) for s in self.obs_scores]
+        return trial_rules.best_index(self.obs_status, scores, self.direction)
+
+    @property
+    def trial_numbers(self) -> list[int]:
+        """The 1-based trial number of each observation, (n,)."""
+        return [trial_rules.trial_number(t) for t in self.obs_trial_ids]

@@ -1,0 +1,338 @@
+"""The decision policy: from observations in the unit cube to the next point.
+
+Pure and free of Keras Tuner: every input is a plain array or number, so each
+rule (xi schedule, failure penalty, fantasies, distance filter, candidate
+ranking) can be tested on arrays. :class:`~kt_lrsearch.oracle.GPEIOracle`
+adapts Keras Tuner's trials to these inputs and the decision back to values.
+
+Glossary (shapes): n observations, r pending (running or queued) points,
+m candidates, d tuned dimensions.
+
+- ``unit`` (n, d): observed points in the unit cube.
+- ``status`` (n,): ``trial_rules.OK`` / ``FAILED`` / ``DIVERGED``.
+- ``frame`` (n,): scores in the maximisation frame (``sign * score``), NaN
+  where a trial failed.
+- ``pending`` (r, d): points that are running or will run again.
+- ``trials_so_far``: trials created so far (finished, running or queued); the
+  position in the budget and in the initial design.
+
+Two space-specific operations come in as callables, so the policy never
+decodes values itself: ``snap`` moves points (k, d) onto the embedding of the
+values they decode to, and ``is_taken(point)`` says whether a point's values
+were already tried or are running.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kt_lrsearch import acquisition, gp, space
+from kt_lrsearch.trial_rules import OK
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Snap = Callable[[FloatArray], FloatArray]
+IsTaken = Callable[[FloatArray], bool]
+
+# How many initial-design (Sobol) indices to try before giving up on finding an
+# unseen point there, and how many EI-ranked candidates before random fallback.
+MAX_DESIGN_TRIES = 64
+MAX_CANDIDATE_TRIES = 256
+# Local candidates in more than one dimension: around the best few points, at a
+# scale that refines within one grid cell of a 2048-point Sobol set.
+LOCAL_CENTRES = 3
+LOCAL_SCALE = 0.05
+
+# What a decision asks of its caller.
+PROPOSE = "propose"  # next_point is the proposal
+EXHAUSTED = "exhausted"  # no candidate is free: fall back to random values, else stop
+STOP = "stop"  # end the search (reason says why)
+
+
+def check_int(name: str, value: Any, minimum: int, *, allow_none: bool = False) -> None:
+    """Raises ValueError naming the option unless ``value`` is an integer >= minimum."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"GPEIOracle: `{name}` must be an integer >= {minimum}, got {value!r}")
+
+
+def check_float(
+    name: str, value: Any, low: float, high: float = math.inf, *, allow_none: bool = False
+) -> None:
+    """Raises ValueError naming the option unless ``value`` is a number in [low, high)."""
+    if value is None and allow_none:
+        return
+    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
+    if not ok or not (low <= float(value) < high):
+        raise ValueError(f"GPEIOracle: `{name}` must be a number in [{low}, {high}), got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyOptions:
+    """The oracle's own options (see :class:`~kt_lrsearch.oracle.GPEIOracle`).
+
+    Raises:
+        ValueError: When an option is out of range, naming it and the range.
+    """
+
+    num_initial_points: int | None = None
+    grid_size: int = 2048
+    num_candidates: int = 2048
+    xi: float = 2.0
+    xi_decay: bool = True
+    min_distance: float = 0.01
+    failure_penalty: float = 0.5
+    ei_stop_threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        check_int("num_initial_points", self.num_initial_points, 1, allow_none=True)
+        check_int("grid_size", self.grid_size, 2048)
+        check_int("num_candidates", self.num_candidates, 64)
+        check_float("xi", self.xi, 0.0)
+        check_float("min_distance", self.min_distance, 0.0, 0.5)
+        check_float("failure_penalty", self.failure_penalty, 0.0)
+        check_float("ei_stop_threshold", self.ei_stop_threshold, 0.0, allow_none=True)
+        # Plain Python types: the options go into oracle.json.
+        for name, kind in (("grid_size", int), ("num_candidates", int), ("xi", float),
+                           ("xi_decay", bool), ("min_distance", float),
+                           ("failure_penalty", float)):  # fmt: skip
+            object.__setattr__(self, name, kind(getattr(self, name)))
+        if self.ei_stop_threshold is not None:
+            object.__setattr__(self, "ei_stop_threshold", float(self.ei_stop_threshold))
+
+    def initial_points(self, dim: int) -> int:
+        """Size of the initial design: the option, or d + 1 by default."""
+        return self.num_initial_points or dim + 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Observations:
+    """Finished trials as the policy sees them (see the module glossary)."""
+
+    unit: FloatArray  # (n, d)
+    status: tuple[str, ...]  # (n,)
+    frame: FloatArray  # (n,), maximisation frame, NaN where failed
+
+    @property
+    def ok(self) -> BoolArray:
+        return np.asarray(self.status) == OK
+
+
+@dataclasses.dataclass(frozen=True)
+class Posterior:
+    """The GP over the candidates, in the maximisation frame.
+
+    Attributes:
+        candidates: (m, d) unit points.
+        mean: (m,) posterior mean, with running points fantasised.
+        std: (m,) posterior standard deviation.
+        log_ei: (m,) log Expected Improvement over ``incumbent`` with margin ``xi``.
+        allowed: (m,) False within ``min_distance`` of an observed or pending point.
+        incumbent: Best posterior mean at a completed point; None if none completed.
+    """
+
+    candidates: FloatArray
+    mean: FloatArray
+    std: FloatArray
+    log_ei: FloatArray
+    allowed: BoolArray
+    incumbent: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """What the policy decided.
+
+    Attributes:
+        outcome: ``PROPOSE``, ``EXHAUSTED`` or ``STOP``.
+        next_point: (d,) the proposal when ``outcome == PROPOSE``, else None.
+        reason: Why it stops; for ``EXHAUSTED``, what to say if the caller's
+            random fallback finds nothing either. "" when proposing.
+        initial_design: The proposal belongs to the initial design.
+        model_scores: (n,) the scores the GP was fitted on (failures penalised).
+        posterior: The GP over the candidates; None before any observation.
+    """
+
+    outcome: str
+    next_point: FloatArray | None
+    reason: str
+    initial_design: bool
+    model_scores: FloatArray
+    posterior: Posterior | None
+
+
+def current_xi(xi: float, decay: bool, trials_so_far: int, max_trials: int | None) -> float:
+    """EI's margin for the next decision: ``xi * remaining / (max_trials - 1)``.
+
+    ``remaining = max(max_trials - trials_so_far - 1, 0)``: early evaluations
+    explore (a large margin stops EI from creeping up a slope in small steps),
+    the last ones, which decide the trial a user keeps, exploit. Without a
+    budget of at least 2, or with ``decay=False``, the margin stays ``xi``.
+    """
+    if not decay or not max_trials or max_trials < 2:
+        return xi
+    remaining = max(max_trials - trials_so_far - 1, 0)
+    return xi * remaining / (max_trials - 1)
+
+
+def penalise(frame: FloatArray, ok: BoolArray, failure_penalty: float) -> FloatArray:
+    """Scores (n,) with failures set below the worst success.
+
+    ``penalty = worst - failure_penalty * spread``, spread being the range of
+    the completed scores (or |worst|, or 1, when that range is 0), so the GP
+    sees failures as clearly bad without a scale-dependent constant. With no
+    completed score every entry is 0.
+    """
+    out = np.array(frame, dtype=np.float64)
+    if not ok.any():
+        out[:] = 0.0
+        return out
+    worst = float(np.min(out[ok]))
+    spread = float(np.ptp(out[ok])) or abs(worst) or 1.0
+    out[~ok] = worst - failure_penalty * spread
+    return out
+
+
+def fantasise(model: gp.GaussianProcess, pending: FloatArray) -> gp.GaussianProcess:
+    """Kriging believer: pending points (r, d) return the current posterior mean.
+
+    The mean stays put and the uncertainty (and so EI) shrinks around them, so
+    parallel workers are not sent to the same place.
+    """
+    if not pending.shape[0]:
+        return model
+    fantasy, _ = model.predict(pending)
+    return model.condition_on(pending, fantasy)
+
+
+def allowed_mask(candidates: FloatArray, taken: FloatArray, min_distance: float) -> BoolArray:
+    """(m,) True where a candidate is at least ``min_distance`` from every taken point."""
+    return space.min_distances(candidates, taken) >= min_distance
+
+
+def rank_candidates(log_ei: FloatArray, allowed: BoolArray) -> list[int]:
+    """Allowed candidate indices, highest log-EI first, ties in index order."""
+    return [int(i) for i in np.argsort(-log_ei, kind="stable") if allowed[i]]
+
+
+def candidate_set(obs: Observations, model_scores: FloatArray, options: PolicyOptions, *,
+                  dim: int, seed: int, trials_so_far: int, snap: Snap) -> FloatArray:  # fmt: skip
+    """(m, d) candidates: the dense 1-D grid, or Sobol plus points around the best.
+
+    In 1-D the grid is uniform in the unit embedding (log-spaced rates). In
+    more dimensions, ``num_candidates`` scrambled-Sobol points plus
+    ``num_candidates // 4`` local ones around the best ``LOCAL_CENTRES``
+    observations, reseeded at each step.
+    """
+    if dim == 1:
+        return snap(space.unit_grid(options.grid_size))
+    sobol = space.sobol_points(options.num_candidates, dim, seed=seed)
+    order = np.argsort(-model_scores, kind="stable")[:LOCAL_CENTRES]
+    local = space.local_candidates(
+        obs.unit[order],
+        options.num_candidates // (4 * LOCAL_CENTRES),
+        scale=LOCAL_SCALE,
+        seed=seed * 7919 + trials_so_far,
+    )
+    return snap(np.concatenate([sobol, local]))
+
+
+def posterior(model: gp.GaussianProcess, obs: Observations, model_scores: FloatArray,
+              pending: FloatArray, candidates: FloatArray, *, xi: float,
+              min_distance: float) -> Posterior:  # fmt: skip
+    """The fantasised GP and log-EI over the candidates.
+
+    ``xi`` is in units of the observations' standard deviation; the EI margin
+    in score units is ``xi * scale`` of the GP's standardiser.
+    """
+    model = fantasise(model, pending)
+    mean, std = model.predict(candidates)
+    ok = obs.ok
+    if ok.any():
+        incumbent = float(np.max(model.predict(obs.unit[ok])[0]))
+    else:
+        incumbent = float(np.max(model_scores))
+    log_ei = acquisition.log_expected_improvement(
+        mean, std, incumbent, xi=xi * model.standardiser.scale
+    )
+    taken = np.concatenate([obs.unit, pending])
+    return Posterior(candidates=candidates, mean=mean, std=std, log_ei=log_ei,
+                     allowed=allowed_mask(candidates, taken, min_distance),
+                     incumbent=incumbent if ok.any() else None)  # fmt: skip
+
+
+def initial_point(obs: Observations, pending: FloatArray, *, dim: int, seed: int,
+                  trials_so_far: int, min_distance: float, snap: Snap,
+                  is_taken: IsTaken) -> FloatArray | None:  # fmt: skip
+    """The next free point of the seeded scrambled-Sobol design, or None.
+
+    Point ``trials_so_far`` of the design comes first; points closer than
+    ``min_distance`` to a taken one, or whose values are taken, are skipped.
+    """
+    taken = np.concatenate([obs.unit, pending])
+    points = snap(space.sobol_points(MAX_DESIGN_TRIES, dim, seed=seed, skip=trials_so_far))
+    far = space.min_distances(points, taken) >= min_distance
+    for point, ok in zip(points, far, strict=True):
+        if ok and not is_taken(point):
+            return point
+    return None
+
+
+def acquire(post: Posterior, ei_stop_threshold: float | None,
+            is_taken: IsTaken) -> tuple[str, FloatArray | None, str]:  # fmt: skip
+    """(outcome, point, reason): the best allowed, untaken candidate by EI."""
+    if ei_stop_threshold is not None:
+        best_ei = float(np.exp(np.max(post.log_ei)))
+        if best_ei < ei_stop_threshold:
+            return STOP, None, f"best EI {best_ei:.3g} fell below ei_stop_threshold"
+    for index in rank_candidates(post.log_ei, post.allowed)[:MAX_CANDIDATE_TRIES]:
+        if not is_taken(post.candidates[index]):
+            return PROPOSE, post.candidates[index], ""
+    return EXHAUSTED, None, "every candidate has been evaluated or is running"
+
+
+def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, dim: int,
+           seed: int, trials_so_far: int, max_trials: int | None, snap: Snap,
+           is_taken: IsTaken) -> Decision:  # fmt: skip
+    """The next point: initial design first, then the EI maximiser.
+
+    The GP is fitted whenever there is an observation, also during the initial
+    design, so the figures show it from the second trial on.
+
+    Args:
+        obs: Finished trials, in trial order (the GP's sums depend on it).
+        pending: (r, d) running or queued points.
+        options: The oracle's options.
+        dim: d, at least 1.
+        seed: The search's seed; every decision is a function of it and the inputs.
+        trials_so_far: Trials created so far (see the module glossary).
+        max_trials: The budget, or None.
+        snap: Moves points onto the values' embedding (see the module docstring).
+        is_taken: Whether a point's values were tried or are running.
+    """
+    model_scores = penalise(obs.frame, obs.ok, options.failure_penalty)
+    post = None
+    if obs.unit.shape[0]:
+        model = gp.fit_gp(obs.unit, model_scores)
+        candidates = candidate_set(obs, model_scores, options, dim=dim, seed=seed,
+                                   trials_so_far=trials_so_far, snap=snap)  # fmt: skip
+        xi = current_xi(options.xi, options.xi_decay, trials_so_far, max_trials)
+        post = posterior(model, obs, model_scores, pending, candidates, xi=xi,
+                         min_distance=options.min_distance)  # fmt: skip
+    if trials_so_far < options.initial_points(dim) or post is None:
+        point = initial_point(obs, pending, dim=dim, seed=seed, trials_so_far=trials_so_far,
+                              min_distance=options.min_distance, snap=snap,
+                              is_taken=is_taken)  # fmt: skip
+        if point is None:
+            return Decision(EXHAUSTED, None, "no untried point is left in the space", True,
+                            model_scores, post)  # fmt: skip
+        return Decision(PROPOSE, point, "", True, model_scores, post)
+    outcome, point, reason = acquire(post, options.ei_stop_threshold, is_taken)
+    return Decision(outcome, point, reason, False, model_scores, post)

@@ -1,0 +1,114 @@
+"""Progress of a search: the console line per trial, durations, and the audit log.
+
+``trial_events.jsonl`` gets one JSON line per trial handed out ("begin") and per
+result recorded ("end"), with the process id and the time, across resumes: the
+audit trail that shows no finished trial ever ran again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import pathlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kt_lrsearch import trial_rules
+from kt_lrsearch.files import atomic_write_text
+
+EVENTS = "trial_events.jsonl"
+DURATIONS = "durations.json"
+
+
+class TrialLog:
+    """Oracle callback: a progress line per trial, durations and an event log on disk.
+
+    A trial's duration runs from the moment the oracle hands it out to the
+    moment its result is recorded, so it is right for parallel workers too.
+    A trial handed out before a resume (no start seen) counts from the resume.
+    The line names the trial by its number (:func:`trial_rules.trial_number`),
+    as the figures, the report and results.json do.
+    """
+
+    def __init__(self, run_dir: pathlib.Path, max_trials: int,
+                 echo: Callable[[str], None]) -> None:  # fmt: skip
+        self.path = run_dir / DURATIONS
+        self.events = run_dir / EVENTS
+        try:
+            self.durations: dict[str, float] = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.durations = {}  # absent, or unreadable: durations are informative only
+        self.max_trials = max_trials
+        self.echo = echo
+        self.started = time.monotonic()
+        self.begun: dict[str, float] = {}
+
+    def _record(self, event: str, trial: Any) -> None:
+        line = {"event": event, "trial_id": trial.trial_id, "status": str(trial.status),
+                "values": trial.hyperparameters.values, "pid": os.getpid(),
+                "time": round(time.time(), 3)}  # fmt: skip
+        # One short appended line; a reader skips a line a kill cut short.
+        with open(self.events, "a") as handle:
+            handle.write(json.dumps(line) + "\n")
+
+    def on_trial_begin(self, oracle: Any, trial: Any) -> None:
+        self.begun[trial.trial_id] = time.monotonic()
+        self._record("begin", trial)
+
+    def on_trial_end(self, oracle: Any, trial: Any) -> None:
+        now = time.monotonic()
+        self._record("end", trial)
+        self.durations[trial.trial_id] = round(
+            now - self.begun.pop(trial.trial_id, self.started), 3
+        )
+        atomic_write_text(self.path, json.dumps(self.durations, indent=1))
+        done = len([t for t in oracle.trials.values() if t.status != "RUNNING"])
+        best = oracle.get_best_trials(1)
+        ok = best and trial_rules.outcome(best[0].status, best[0].score) == trial_rules.OK
+        best_score = best[0].score if ok else math.nan
+        lr = trial.hyperparameters.values.get("learning_rate", math.nan)
+        bar = "#" * done + "." * max(self.max_trials - done, 0)
+        self.echo(
+            f"[{bar}] trial {trial_rules.trial_number(trial.trial_id)}/{self.max_trials}  "
+            f"lr={lr:.3g}  {oracle.objective.name}={_result(trial)}  best={best_score:.4f}  "
+            f"{self.durations[trial.trial_id]:.1f}s  (elapsed {now - self.started:.0f}s)"
+        )
+
+
+def _result(trial: Any) -> str:
+    """A trial's score for the progress line, or what happened instead."""
+    outcome = trial_rules.outcome(trial.status, trial.score)
+    if outcome == trial_rules.OK:
+        return f"{trial.score:.4f}"
+    return "diverged" if outcome == trial_rules.DIVERGED else str(trial.status).lower()
+
+
+def read_events(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The lines of a ``trial_events.jsonl``, skipping one a kill cut short."""
+    events = []
+    with contextlib.suppress(FileNotFoundError), open(path) as handle:
+        for line in handle:
+            with contextlib.suppress(ValueError):
+                events.append(json.loads(line))
+    return events
+
+
+def reruns(events: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """(finished trials handed out again, trials begun again after an interruption)."""
+    ended: set[str] = set()
+    begun: set[str] = set()
+    finished_again, retried = [], []
+    for event in events:
+        trial_id = event["trial_id"]
+        if event["event"] == "begin":
+            if trial_id in ended:
+                finished_again.append(trial_id)
+            elif trial_id in begun:
+                retried.append(trial_id)
+            begun.add(trial_id)
+        else:
+            ended.add(trial_id)
+    return finished_again, retried

@@ -1,0 +1,185 @@
+"""A run directory and its configuration: what a search is, where it lives, whether it resumes.
+
+A run directory holds ``config.json`` (this module), the Keras Tuner project
+(``tuner/``), the per-iteration figures (``plots/``), the progress records
+(:mod:`kt_lrsearch.progress`) and the artifacts (:mod:`kt_lrsearch.report`).
+Rerunning the same configuration resumes it; problems a user can fix raise
+:class:`SearchError` with what, where and how to fix it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import pathlib
+import shutil
+from typing import Any
+
+from kt_lrsearch import data as data_module
+from kt_lrsearch.files import TMP_PREFIX, atomic_write_text, remove_temporaries
+from kt_lrsearch.progress import DURATIONS, EVENTS
+
+PROJECT = "tuner"
+PLOTS = "plots"
+OBJECTIVE = "val_accuracy"
+WORKER_LOGS = "workers"
+# What --overwrite may delete: only what a search writes, never other files.
+OWNED = ("config.json", PROJECT, PLOTS, "results.json", "results.csv", "report.html",
+         "convergence.png", "search.gif", DURATIONS, EVENTS, WORKER_LOGS)  # fmt: skip
+
+
+class SearchError(Exception):
+    """A problem the user can fix; the message says what, where and how."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchConfig:
+    """Everything that defines a search (the run directory stores it).
+
+    Attributes mirror the CLI options; see ``python cli.py search --help``.
+    """
+
+    lr_min: float = 1e-4
+    lr_max: float = 1e-1
+    max_trials: int = 10
+    initial_points: int = 1
+    epochs: int = 1
+    batch_size: int = 128
+    seed: int = 42
+    validation_fraction: float = 0.2
+    train_limit: int | None = None
+    final_epochs: int = 3
+    data_dir: str | None = None
+
+    def validate(self) -> None:
+        """Raises SearchError naming the option and the accepted values."""
+        if not (math.isfinite(self.lr_min) and self.lr_min > 0):
+            raise SearchError(f"--lr-min must be a positive number, got {self.lr_min}")
+        if not (math.isfinite(self.lr_max) and self.lr_max > self.lr_min):
+            raise SearchError(
+                f"--lr-max ({self.lr_max}) must be larger than --lr-min ({self.lr_min})"
+            )
+        for name, value, low in (("--max-trials", self.max_trials, 1),
+                                 ("--initial-points", self.initial_points, 1),
+                                 ("--epochs", self.epochs, 1),
+                                 ("--batch-size", self.batch_size, 1),
+                                 ("--final-epochs", self.final_epochs, 0),
+                                 ("--seed", self.seed, 0)):  # fmt: skip
+            if value < low:
+                raise SearchError(f"{name} must be an integer >= {low}, got {value}")
+        if self.initial_points > self.max_trials:
+            raise SearchError(
+                f"--initial-points ({self.initial_points}) cannot exceed --max-trials "
+                f"({self.max_trials}): the initial design is part of the budget"
+            )
+        if not 0.0 < self.validation_fraction < 1.0:
+            raise SearchError(
+                f"--validation-fraction must be in (0, 1), got {self.validation_fraction}"
+            )
+        if self.train_limit is not None and self.train_limit < data_module.NUM_CLASSES:
+            raise SearchError(f"--train-limit must be at least 10, got {self.train_limit}")
+
+    def search_fields(self) -> dict[str, Any]:
+        """The fields a resumed run must share (final_epochs may change)."""
+        fields = dataclasses.asdict(self)
+        fields.pop("final_epochs")
+        return fields
+
+
+def prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: bool) -> None:
+    if run_dir.exists() and not run_dir.is_dir():
+        raise SearchError(f"--out {run_dir}: is a file, not a directory; choose another --out")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        probe = run_dir / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as error:
+        raise SearchError(
+            f"--out {run_dir}: cannot write there ({error.strerror or error}); "
+            "choose a writable directory"
+        ) from None
+    saved = run_dir / "config.json"
+    if overwrite:
+        for name in OWNED:
+            target = run_dir / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    elif saved.exists():
+        check_same_config(saved, config)
+        check_state_files(run_dir)
+    elif any(run_dir.iterdir()):
+        raise SearchError(
+            f"--out {run_dir}: not empty and not a kt_lrsearch run (no config.json); "
+            "choose an empty or new directory so nothing there is overwritten"
+        )
+    remove_temporaries(run_dir)  # left by a process killed mid-write
+    payload = {"search": config.search_fields(), "final_epochs": config.final_epochs}
+    atomic_write_text(saved, json.dumps(payload, indent=2))
+
+
+def check_state_files(run_dir: pathlib.Path) -> None:
+    """Raises SearchError naming a Keras Tuner state file that is not valid JSON.
+
+    This tool writes them atomically, but a file from elsewhere (an older
+    version, a full disk, an edit) would otherwise end in a traceback inside
+    Keras Tuner's reload.
+    """
+    project = run_dir / PROJECT
+    states = [*project.glob("*.json"), *project.glob("trial_*/trial.json")]
+    # A temporary a kill left behind is not state (pathlib's glob matches dotfiles).
+    for state in [s for s in states if not s.name.startswith(TMP_PREFIX)]:
+        try:
+            payload = json.loads(state.read_text())
+        except (OSError, ValueError) as error:
+            payload, problem = None, str(error)
+        else:
+            problem = "not a JSON object"
+        if not isinstance(payload, dict):
+            raise SearchError(
+                f"{state}: corrupt Keras Tuner state ({problem}); rerun with --overwrite to "
+                "start afresh (finished trials are lost), or choose another --out"
+            )
+
+
+def check_same_config(saved: pathlib.Path, config: SearchConfig) -> None:
+    try:
+        previous = json.loads(saved.read_text())["search"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SearchError(
+            f"{saved}: unreadable run configuration ({error}); "
+            "rerun with --overwrite to start afresh, or choose another --out"
+        ) from None
+    changed = {k: (previous.get(k), v) for k, v in config.search_fields().items()
+               if previous.get(k) != v}  # fmt: skip
+    if changed:
+        detail = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in sorted(changed.items()))
+        raise SearchError(
+            f"{saved.parent}: this run directory was made with a different configuration "
+            f"({detail}); rerun with the same options to resume, add --overwrite to start "
+            "afresh, or choose another --out"
+        )
+
+
+def read_config(run_dir: pathlib.Path) -> SearchConfig:
+    """The configuration stored in a run directory."""
+    saved = run_dir / "config.json"
+    try:
+        payload = json.loads(saved.read_text())
+        return SearchConfig(**payload["search"], final_epochs=payload["final_epochs"])
+    except FileNotFoundError:
+        raise SearchError(f"{run_dir}: not a kt_lrsearch run directory (no config.json)") from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SearchError(f"{saved}: unreadable run configuration ({error})") from None
+
+
+def previous_final(run_dir: pathlib.Path) -> dict[str, Any] | None:
+    """The final evaluation recorded in results.json; None if absent or unreadable."""
+    try:
+        final = json.loads((run_dir / "results.json").read_text()).get("final")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return final if isinstance(final, dict) else None
