@@ -56,6 +56,8 @@ class DecisionView:
         next_values: The proposed hyperparameter values, or None.
         initial_design: True when the proposal comes from the initial design.
         stop_reason: Why the oracle stops ("" when it does not).
+        exhausted: No free point was found: every candidate has been evaluated
+            or is running. While trials run, the oracle then answers IDLE.
     """
 
     names: tuple[str, ...]
@@ -81,6 +83,7 @@ class DecisionView:
     next_values: dict[str, Any] | None
     initial_design: bool
     stop_reason: str
+    exhausted: bool = False
 
     @property
     def has_model(self) -> bool:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch import space, trial_rules
+from kt_lrsearch import policy, space, trial_rules
 from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.encoding import SpaceEncoder, is_continuous
 from kt_lrsearch.policy import Decision, Observations
@@ -116,6 +116,7 @@ def view(decision: Decision, encoder: SpaceEncoder, finished: FinishedTrials,
         next_values=next_values,
         initial_design=decision.initial_design,
         stop_reason=stop_reason,
+        exhausted=decision.outcome == policy.EXHAUSTED,
     )
 
 

@@ -126,11 +126,19 @@ class GPEIOracle(keras_tuner.Oracle):
     # ------------------------------------------------------------------ protocol
 
     def populate_space(self, trial_id: str) -> dict[str, Any]:
-        """Proposes the next trial's values (Keras Tuner's oracle contract)."""
+        """Proposes the next trial's values (Keras Tuner's oracle contract).
+
+        RUNNING with the values; IDLE when every candidate is taken but some
+        trial still runs (a small discrete space with several workers: the
+        asking tuner waits, as Keras Tuner's contract says, rather than ending
+        the search for everyone); STOPPED when the search is over.
+        """
         decision = self.decision_view()
-        if decision.next_values is None:
-            return {"status": TrialStatus.STOPPED, "values": None}
-        return {"status": TrialStatus.RUNNING, "values": dict(decision.next_values)}
+        if decision.next_values is not None:
+            return {"status": TrialStatus.RUNNING, "values": dict(decision.next_values)}
+        if decision.exhausted and self.ongoing_trials:
+            return {"status": TrialStatus.IDLE, "values": None}
+        return {"status": TrialStatus.STOPPED, "values": None}
 
     @keras_tuner.synchronized
     def create_trial(self, tuner_id: str) -> trial_module.Trial:

@@ -113,6 +113,22 @@ def test_small_discrete_space_is_exhausted_then_stops(tmp_path) -> None:
     assert sorted(t.hyperparameters.values["width"] for t in trials) == [16, 32, 64]
 
 
+def test_a_tuner_waits_while_the_last_free_points_run(tmp_path) -> None:
+    """Keras Tuner's contract: IDLE (ask again) while running trials hold every point."""
+    hps = kt.HyperParameters()
+    hps.Choice("width", [16, 32])
+    oracle = make_oracle(str(tmp_path), hps, max_trials=10)
+    first, second = oracle.create_trial("worker0"), oracle.create_trial("worker1")
+    assert (first.status, second.status) == ("RUNNING", "RUNNING")
+    assert first.hyperparameters.values != second.hyperparameters.values
+    assert oracle.create_trial("worker2").status == "IDLE"
+    finish(oracle, first, 0.5)
+    assert oracle.create_trial("worker0").status == "IDLE"  # worker1's trial still runs
+    finish(oracle, second, 0.7)
+    assert oracle.create_trial("worker0").status == "STOPPED"  # nothing left, nothing running
+    assert len(oracle.trials) == 2
+
+
 def test_minimise_objective(tmp_path) -> None:
     oracle = make_oracle(str(tmp_path), objective=kt.Objective("score", "min"), max_trials=8)
     run_loop(oracle, lambda v: -peaked(v), 8)
