@@ -23,7 +23,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -110,14 +109,6 @@ def search_finished(oracle: Any, servicer: Any) -> bool:
     return bool(servicer.stop_triggered) and exit_chief(oracle)
 
 
-def _warm_up() -> None:
-    from kt_lrsearch import gp
-
-    # The trace leaves n and d open, so one warm-up serves any search space.
-    with contextlib.suppress(Exception):  # an optimisation only: never fail the chief
-        gp.warm_up()
-
-
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     # PR_SET_PDEATHSIG: a worker gets SIGKILL when the chief dies, instead of
     # waiting up to an hour for it over gRPC.
@@ -174,19 +165,21 @@ def run_chief(
     Raises:
         DistributedError: A worker exited with an error, or all exited early.
     """
+    from kt_lrsearch import gp  # lazily: TensorFlow loads only for a chief
+
     # Workers first, server second: forking a process whose gRPC threads are
     # running crashed a worker (SIGABRT, "epoll_wait error: Bad file
     # descriptor", seen once in the tests). Workers wait for the server.
     spawned = spawn_workers(worker_command, workers, host, port, log_dir)
     server = None
-    # The chief idles while workers import and train their first trial: trace
-    # the GP now (~10 s) rather than when the first result comes in. Joined
-    # before returning: a thread left inside TensorFlow aborted the process at
-    # exit (exit code 134 instead of the error message).
-    warm_up = threading.Thread(target=_warm_up, name="gp-warm-up")
+    warm_up = None
     try:
         server, servicer = serve(oracle, host, port)
-        warm_up.start()
+        # The chief idles while workers import and train their first trial:
+        # build the GP now (~10 s) rather than when the first result comes in.
+        # Joined before returning: a thread left inside TensorFlow aborted the
+        # process at exit (exit code 134 instead of the error message).
+        warm_up = gp.warm_up_in_background()
         echo(f"chief: serving the oracle on {host}:{port} to {workers} local worker(s); "
              f"worker logs in {log_dir}")  # fmt: skip
         echo("chief: started " + ", ".join(f"{t} (pid {p.pid})" for t, p in spawned))
@@ -220,5 +213,5 @@ def run_chief(
         stop_workers(spawned)
         if server is not None:
             server.stop(grace=1.0).wait()
-        if warm_up.is_alive():
+        if warm_up is not None:
             warm_up.join()

@@ -105,27 +105,40 @@ def test_hyperparameters_stay_in_bounds_for_hostile_data() -> None:
     assert h.noise_variance <= math.exp(gp._LOG_NOISE_BOUNDS[1]) * (1 + 1e-9)
 
 
-def test_no_retracing_as_observations_grow() -> None:
-    rng = np.random.default_rng(2)
-    gp.fit_gp(rng.uniform(size=(2, 1)), rng.normal(size=2)).predict(np.zeros((5, 1)))
-    fits = gp._fit_theta.experimental_get_tracing_count()
-    posts = gp._posterior.experimental_get_tracing_count()
-    for n in (3, 7, 16, 31):
-        model = gp.fit_gp(rng.uniform(size=(n, 1)), rng.normal(size=n))
-        model.predict(rng.uniform(size=(2048, 1)))
-    assert gp._fit_theta.experimental_get_tracing_count() == fits
-    assert gp._posterior.experimental_get_tracing_count() == posts
-
-
-def test_warm_up_in_one_dimension_serves_every_later_space() -> None:
+def test_one_graph_serves_every_number_of_points_and_dimensions() -> None:
     gp.warm_up(d=1)
-    fits = gp._fit_theta.experimental_get_tracing_count()
-    posts = gp._posterior.experimental_get_tracing_count()
-    rng = np.random.default_rng(3)
-    for d in (1, 3):
-        gp.fit_gp(rng.uniform(size=(5, d)), rng.normal(size=5)).predict(rng.uniform(size=(9, d)))
-    assert gp._fit_theta.experimental_get_tracing_count() == fits
-    assert gp._posterior.experimental_get_tracing_count() == posts
+    runtime = gp._runtime()
+    operations = len(runtime.graph.get_operations())
+    rng = np.random.default_rng(2)
+    for n, d in ((3, 1), (7, 1), (16, 3), (31, 6)):
+        model = gp.fit_gp(rng.uniform(size=(n, d)), rng.normal(size=n))
+        mean, std = model.predict(rng.uniform(size=(64, d)))
+        assert mean.shape == std.shape == (64,)
+    assert gp._runtime() is runtime and runtime.graph.finalized
+    assert len(runtime.graph.get_operations()) == operations
+
+
+def test_keras_global_resets_leave_the_gp_alone() -> None:
+    """Keras Tuner calls clear_session() and set_random_seed() before every build."""
+    import keras
+
+    rng = np.random.default_rng(4)
+    x, y, query = rng.uniform(size=(9, 2)), rng.normal(size=9), rng.uniform(size=(50, 2))
+    before = gp.fit_gp(x, y).predict(query)
+    runtime = gp._runtime()
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(123)
+    after = gp.fit_gp(x, y).predict(query)
+    assert gp._runtime() is runtime  # the same session: nothing is rebuilt
+    np.testing.assert_array_equal(before[0], after[0])
+    np.testing.assert_array_equal(before[1], after[1])
+
+
+def test_warm_up_in_the_background_happens_once() -> None:
+    first = gp.warm_up_in_background()
+    assert gp.warm_up_in_background() is first
+    first.join()
+    assert gp._RUNTIME is not None
 
 
 def test_condition_on_fantasy_keeps_mean_and_shrinks_std() -> None:
