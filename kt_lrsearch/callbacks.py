@@ -11,20 +11,10 @@ in distributed tuning, runs on the chief, which owns the oracle::
 from __future__ import annotations
 
 import pathlib
-from typing import Any, Protocol
+from typing import Any
 
 from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.plotting import plot_iteration, save_figure
-
-
-class OracleCallback(Protocol):
-    """Anything with ``on_trial_end(oracle, trial)``; called after the trial is saved.
-
-    It may also define ``on_trial_begin(oracle, trial)``, called when the oracle
-    hands a trial (new or retried) to a tuner.
-    """
-
-    def on_trial_end(self, oracle: Any, trial: Any) -> None: ...
 
 
 def iteration_filename(evaluations: int) -> str:

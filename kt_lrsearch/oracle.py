@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,10 +23,11 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch import observations, policy, trial_rules
+from kt_lrsearch import gp, observations, policy, trial_rules
 from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.encoding import SpaceEncoder
 from kt_lrsearch.files import is_local, save_json
+from kt_lrsearch.hooks import notify
 
 TrialStatus = trial_module.TrialStatus
 
@@ -133,6 +133,7 @@ class GPEIOracle(keras_tuner.Oracle):
         asking tuner waits, as Keras Tuner's contract says, rather than ending
         the search for everyone); STOPPED when the search is over.
         """
+        gp.warm_up_in_background()  # the first trial trains while the GP's graph builds
         decision = self.decision_view()
         if decision.next_values is not None:
             return {"status": TrialStatus.RUNNING, "values": dict(decision.next_values)}
@@ -150,7 +151,7 @@ class GPEIOracle(keras_tuner.Oracle):
         asked_again = tuner_id in self.ongoing_trials
         trial = super().create_trial(tuner_id)
         if not asked_again and trial.status == TrialStatus.RUNNING:
-            self._notify("on_trial_begin", trial)
+            notify(self.callbacks, "on_trial_begin", self, trial)
         return trial
 
     @keras_tuner.synchronized
@@ -163,22 +164,7 @@ class GPEIOracle(keras_tuner.Oracle):
         """
         super().end_trial(trial)
         self.save()
-        self._notify("on_trial_end", self.trials[trial.trial_id])
-
-    def _notify(self, event: str, trial: trial_module.Trial) -> None:
-        for callback in self.callbacks:
-            method = getattr(callback, event, None)
-            if method is None:
-                continue
-            try:
-                method(self, trial)
-            except Exception as error:  # a plot or a log must never end a search
-                warnings.warn(
-                    f"GPEIOracle callback {type(callback).__name__}.{event} failed for trial "
-                    f"{trial.trial_id}: {error!r}",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
+        notify(self.callbacks, "on_trial_end", self, self.trials[trial.trial_id])
 
     def save(self) -> None:
         """Saves ``oracle.json`` atomically: a kill mid-write must not lose the project."""
@@ -209,7 +195,7 @@ class GPEIOracle(keras_tuner.Oracle):
         # towards the budget without ever running. pop() takes from the end.
         orphans = [t for t, trial in self.trials.items()
                    if trial.status == TrialStatus.RUNNING and t not in queued]  # fmt: skip
-        orphans.sort(key=lambda t: (len(t), t), reverse=True)
+        orphans.sort(key=trial_rules.order_key, reverse=True)
         self._retry_queue = orphans + queued
         self._cache = None
 
@@ -218,10 +204,9 @@ class GPEIOracle(keras_tuner.Oracle):
 
         Completed trials with finite scores come first, best score first, ties
         going to the earlier trial; then diverged ones (NaN/inf score), then the
-        rest (see :func:`kt_lrsearch.trial_rules.rank_key`). Keras Tuner sorts
-        raw scores in dictionary order, so an infinite accuracy would be "best"
-        and a reload (which globs the trial files) could pick another of two
-        tied trials.
+        rest (:func:`kt_lrsearch.trial_rules.rank_key`). Keras Tuner sorts raw
+        scores in dictionary order: an infinite accuracy would be "best", and a
+        reload (which globs trial files) could pick another of two tied trials.
         """
         direction = self.objective.direction
 
@@ -272,8 +257,9 @@ class GPEIOracle(keras_tuner.Oracle):
         direction = self.objective.direction
         finished = observations.finished_trials(trials, encoder, direction, self._retry_queue)
         pending = observations.pending_points(trials, encoder, self._retry_queue)
-        if encoder.dim == 0:
-            decision = self._nothing_to_tune(encoder, finished)
+        if encoder.dim == 0:  # Fixed values only: one point, which runs once
+            tried = self._duplicate(encoder.decode(np.empty(0)))
+            decision = policy.nothing_to_tune(finished.observations, self.options, tried=tried)
         else:
             decision = policy.decide(
                 finished.observations, pending, self.options, dim=encoder.dim, seed=self.seed,
@@ -284,16 +270,6 @@ class GPEIOracle(keras_tuner.Oracle):
         return observations.view(decision, encoder, finished, pending, direction=direction,
                                  next_values=values, next_unit=unit,
                                  stop_reason=reason)  # fmt: skip
-
-    def _nothing_to_tune(self, encoder: SpaceEncoder,
-                         finished: observations.FinishedTrials) -> policy.Decision:  # fmt: skip
-        """A space of Fixed values only: its one point runs once, then the search stops."""
-        obs = finished.observations
-        scores = policy.penalise(obs.frame, obs.ok, self.options.failure_penalty)
-        if self._duplicate(encoder.decode(np.empty(0))):
-            reason = "the search space has no tunable hyperparameter left untried"
-            return policy.Decision(policy.STOP, None, reason, True, scores, None)
-        return policy.Decision(policy.PROPOSE, np.empty(0), "", True, scores, None)
 
     def _proposal(self, decision: policy.Decision, encoder: SpaceEncoder
                   ) -> tuple[dict[str, Any] | None, np.ndarray | None, str]:  # fmt: skip

@@ -336,3 +336,12 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
         return Decision(PROPOSE, point, "", True, model_scores, post)
     outcome, point, reason = acquire(post, options.ei_stop_threshold, is_taken)
     return Decision(outcome, point, reason, False, model_scores, post)
+
+
+def nothing_to_tune(obs: Observations, options: PolicyOptions, *, tried: bool) -> Decision:
+    """A space of Fixed values only (d = 0): its one point runs once, then stop."""
+    scores = penalise(obs.frame, obs.ok, options.failure_penalty)
+    if tried:
+        reason = "the search space has no tunable hyperparameter left untried"
+        return Decision(STOP, None, reason, True, scores, None)
+    return Decision(PROPOSE, np.empty(0), "", True, scores, None)

@@ -1,0 +1,53 @@
+"""Artifacts and progress lines from a real oracle's trials (no training).
+
+One trial numbering everywhere (1-based), and the objective's own name and
+direction: a minimised loss's best trial is its lowest.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import keras_tuner as kt
+from oracle_helpers import make_oracle, run_loop
+
+from kt_lrsearch.progress import TrialLog
+from kt_lrsearch.report import load_trials, write_artifacts
+
+LOSSES = [0.9, 0.4, math.inf, 0.6]
+
+
+def minimised_search(tmp_path, lines: list[str]):
+    losses = iter(LOSSES)
+    oracle = make_oracle(str(tmp_path / "o"), objective=kt.Objective("score", "min"),
+                         max_trials=4, num_initial_points=4,
+                         callbacks=[TrialLog(tmp_path, 4, lines.append)])  # fmt: skip
+    run_loop(oracle, lambda values: next(losses), 4)
+    return oracle
+
+
+def test_report_honours_a_minimised_objective_and_numbers_trials_from_one(tmp_path) -> None:
+    oracle = minimised_search(tmp_path, [])
+    trials = load_trials(oracle, tmp_path)
+    assert [t["trial"] for t in trials] == [1, 2, 3, 4]
+    assert [t["status"] for t in trials] == ["COMPLETED", "COMPLETED", "DIVERGED", "COMPLETED"]
+    results = write_artifacts(tmp_path, config={}, trials=trials, final=None,
+                              objective="score", direction="min")  # fmt: skip
+    assert results["best"]["trial"] == 2 and results["best"]["score"] == 0.4
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert (saved["objective"], saved["direction"]) == ("score", "min")
+    with open(tmp_path / "results.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["trial"] for row in rows] == ["1", "2", "3", "4"]
+    page = (tmp_path / "report.html").read_text()
+    assert "score 0.4000, trial 2" in page
+
+
+def test_progress_line_uses_the_same_numbers_and_objective(tmp_path) -> None:
+    lines: list[str] = []
+    minimised_search(tmp_path, lines)
+    assert [line.split("  ")[0].split("] ")[1] for line in lines] == [
+        "trial 1/4", "trial 2/4", "trial 3/4", "trial 4/4"]  # fmt: skip
+    assert "score=diverged" in lines[2] and "best=0.4000" in lines[3]
