@@ -9,11 +9,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["DecisionView", "GPEIOracle"]
+__version__ = "0.2.0"
+__all__ = ["DecisionView", "GPEIOracle", "GPEITuner", "IterationPlotter", "__version__"]
 
 _LOCATIONS = {
     "DecisionView": "kt_lrsearch.decision_view",
     "GPEIOracle": "kt_lrsearch.oracle",
+    "GPEITuner": "kt_lrsearch.tuner",
+    "IterationPlotter": "kt_lrsearch.callbacks",
 }
 
 

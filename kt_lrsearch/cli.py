@@ -1,4 +1,9 @@
-"""kt_lrsearch command line: `python cli.py search` and `python cli.py report RUN_DIR`."""
+"""The command line: `kt-lrsearch search`, `kt-lrsearch report RUN_DIR`, `kt-lrsearch worker`.
+
+Installed as the `kt-lrsearch` console script; `python cli.py ...` in a checkout
+and `python -m kt_lrsearch ...` run the same commands. The only module that
+imports click.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC's info lines when worke
 
 import click
 
+from kt_lrsearch import __version__
 from kt_lrsearch.data import DataError
 from kt_lrsearch.distributed import LOOPBACK
 from kt_lrsearch.run_config import SearchConfig, SearchError
@@ -20,6 +26,11 @@ DEFAULT_OUT = os.path.join("artifacts", "lr-search")
 # --quick: a real search on a stratified subset, about a minute on 2 CPU cores.
 QUICK = {"train_limit": 800, "max_trials": 6, "final_epochs": 1, "batch_size": 32}
 DEFAULTS = SearchConfig()
+# Workers run this package's CLI with the same interpreter, from a checkout or an
+# installed copy alike (a `cli.py` path exists only in a checkout).
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_WORKER_BOOT = (f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
+                "from kt_lrsearch.cli import main; main(prog_name='kt-lrsearch')")  # fmt: skip
 
 
 def _fail(error: Exception) -> None:
@@ -27,6 +38,7 @@ def _fail(error: Exception) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kt-lrsearch")
 def main() -> None:
     """Find the best SGD learning rate of a ResNet on Fashion-MNIST with GP-EI."""
 
@@ -154,7 +166,7 @@ def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
     for name in QUICK:
         if options[name] is None:
             options[name] = preset.get(name, getattr(DEFAULTS, name))
-    worker_command = [sys.executable, os.path.abspath(__file__), "worker", "--out", out]
+    worker_command = [sys.executable, "-c", _WORKER_BOOT, "worker", "--out", out]
     try:
         results = run_search(SearchConfig(**options), out, overwrite=overwrite, echo=click.echo,
                              workers=workers, worker_command=worker_command, host=host,
@@ -211,4 +223,4 @@ def report(run_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="kt-lrsearch")

@@ -247,12 +247,11 @@ class ModelReuseTuner(keras_tuner.Tuner):
     """Keras Tuner's ``Tuner`` minus the per-trial ``clear_session()``, plus atomic saves.
 
     Keras Tuner clears Keras's session before each trial to free the previous
-    model. Under TensorFlow that also empties the eager kernel cache, so every
-    traced function in the process is re-instantiated on its next call: measured
-    here, about 4 s per trial for the GP fit of GPEIOracle (whose L-BFGS graph
-    is large) on top of the model's own. With an ``LRHyperModel`` that reuses
-    its model there is nothing to free, so the clear is skipped; any other
-    hypermodel gets Keras Tuner's behaviour unchanged.
+    model. Under TensorFlow that also empties the eager kernel cache, so the
+    reused model's traced train step would be instantiated again every trial.
+    With an ``LRHyperModel`` that reuses its model there is nothing to free, so
+    the clear is skipped; any other hypermodel gets Keras Tuner's behaviour
+    unchanged. (GPEIOracle's GP runs in a session of its own and does not care.)
 
     ``save`` writes the tuner's JSON file via a temporary file and a rename, as
     GPEIOracle does for its own, so a kill never leaves a truncated state file.

@@ -129,6 +129,23 @@ def test_a_tuner_waits_while_the_last_free_points_run(tmp_path) -> None:
     assert len(oracle.trials) == 2
 
 
+def test_same_proposal_after_keras_clears_its_session(tmp_path) -> None:
+    """Keras Tuner clears the session and reseeds before every build: decisions must not care."""
+    import keras
+
+    hps = mixed_space()
+    oracle = make_oracle(str(tmp_path / "a"), hps, max_trials=12)
+    run_loop(oracle, mixed_score, 8)
+    before = oracle.decision_view()
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(7)
+    again = make_oracle(str(tmp_path / "a"), mixed_space(), max_trials=12)
+    again.reload()
+    after = again.decision_view()
+    assert after.next_values == before.next_values
+    np.testing.assert_array_equal(after.mean, before.mean)
+
+
 def test_minimise_objective(tmp_path) -> None:
     oracle = make_oracle(str(tmp_path), objective=kt.Objective("score", "min"), max_trials=8)
     run_loop(oracle, lambda v: -peaked(v), 8)

@@ -49,3 +49,45 @@ def test_stock_tuner_completes_a_search(tmp_path) -> None:
     best = tuner.get_best_hyperparameters()[0]["learning_rate"]
     assert 1e-3 <= best <= 1.0
     assert oracle.get_best_trials()[0].score > 0.6  # clearly above chance (0.5)
+
+
+def build_2d(hp: kt.HyperParameters) -> keras.Model:
+    model = keras.Sequential([
+        keras.Input((4,)),
+        keras.layers.Dense(hp.Int("units", 2, 16), activation="relu"),
+        keras.layers.Dense(2, activation="softmax"),
+    ])  # fmt: skip
+    lr = hp.Float("learning_rate", 1e-3, 1.0, sampling="log")
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+    return model
+
+
+@pytest.mark.slow
+def test_gpei_tuner_is_a_drop_in_for_bayesian_optimization(tmp_path) -> None:
+    from kt_lrsearch import GPEITuner, IterationPlotter
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(256, 4)).astype("float32")
+    y = (x[:, 0] - x[:, 2] > 0).astype("int32")
+    plotter = IterationPlotter(tmp_path / "plots")
+    tuner = GPEITuner(build_2d, objective="val_accuracy", max_trials=5, seed=1000,
+                      directory=str(tmp_path), project_name="gpei", overwrite=True,
+                      xi=1.0, callbacks=[plotter])  # fmt: skip
+    tuner.search(x, y, epochs=2, batch_size=32, validation_split=0.25, verbose=0)
+    assert isinstance(tuner.oracle, GPEIOracle) and tuner.oracle.options.xi == 1.0
+    trials = tuner.oracle.trials.values()
+    assert len(trials) == 5 and all(t.status == "COMPLETED" for t in trials)
+    best_hp = tuner.get_best_hyperparameters()[0]
+    assert 2 <= best_hp["units"] <= 16 and 1e-3 <= best_hp["learning_rate"] <= 1.0
+    (model,) = tuner.get_best_models(1)
+    assert model.predict(x[:3], verbose=0).shape == (3, 2)
+    tuner.results_summary(1)
+    # One figure per evaluation from the second, in two dimensions too.
+    assert [p.name for p in plotter.written] == [f"iteration_{i:02d}.png" for i in range(2, 6)]
+    # A second tuner on the same project resumes it: nothing left to run.
+    again = GPEITuner(build_2d, objective="val_accuracy", max_trials=5, seed=1000,
+                      directory=str(tmp_path), project_name="gpei")  # fmt: skip
+    assert len(again.oracle.trials) == 5
+    again.search(x, y, epochs=2, batch_size=32, validation_split=0.25, verbose=0)
+    assert len(again.oracle.trials) == 5

@@ -1,0 +1,96 @@
+"""GPEITuner: a ready Keras Tuner tuner around GPEIOracle, like ``kt.BayesianOptimization``.
+
+Everything a Keras Tuner user already does works unchanged: ``search``,
+``results_summary``, ``get_best_models``, ``get_best_hyperparameters``,
+``overwrite``, and distributed tuning through the ``KERASTUNER_*`` variables::
+
+    tuner = GPEITuner(build_model, objective="val_accuracy", max_trials=20,
+                      directory="runs", project_name="mnist")
+    tuner.search(x, y, epochs=2, validation_split=0.2)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras_tuner
+
+from kt_lrsearch.oracle import GPEIOracle
+from kt_lrsearch.training import ModelReuseTuner
+
+
+class GPEITuner(ModelReuseTuner):
+    """Bayesian optimisation with a Matern-5/2 GP and Expected Improvement.
+
+    The positional arguments mirror ``keras_tuner.BayesianOptimization``
+    (``alpha``/``beta`` of its GP-UCB have no counterpart); the keyword-only
+    options are GPEIOracle's own (see :class:`~kt_lrsearch.oracle.GPEIOracle`).
+    Any other keyword (``directory``, ``project_name``, ``overwrite``,
+    ``executions_per_trial``, ``max_model_size``, ``distribution_strategy``, ...)
+    goes to ``keras_tuner.Tuner``.
+
+    The tuner saves its state files atomically, and skips Keras Tuner's
+    per-trial ``clear_session()`` for a :class:`~kt_lrsearch.training.LRHyperModel`
+    that reuses its compiled model.
+
+    Args:
+        hypermodel: A ``HyperModel`` or a function ``build(hp) -> keras.Model``.
+        objective: A string, ``keras_tuner.Objective`` or a list of them.
+        max_trials: Total number of trials (the evaluation budget).
+        num_initial_points: Scrambled-Sobol trials before the GP; d + 1 by default.
+        seed: Random seed; the search is a deterministic function of it.
+        hyperparameters: Optional ``HyperParameters`` to override or fix parts
+            of the space the hypermodel declares.
+        tune_new_entries: As in ``keras_tuner.BayesianOptimization``.
+        allow_new_entries: As in ``keras_tuner.BayesianOptimization``.
+        max_retries_per_trial: As in ``keras_tuner.BayesianOptimization``.
+        max_consecutive_failed_trials: As in ``keras_tuner.BayesianOptimization``.
+        grid_size, num_candidates, xi, min_distance, failure_penalty,
+        ei_stop_threshold, xi_decay, callbacks: GPEIOracle's options.
+        **kwargs: Passed to ``keras_tuner.Tuner``.
+    """
+
+    def __init__(
+        self,
+        hypermodel: Any = None,
+        objective: Any = None,
+        max_trials: int = 10,
+        num_initial_points: int | None = None,
+        seed: int | None = None,
+        hyperparameters: keras_tuner.HyperParameters | None = None,
+        tune_new_entries: bool = True,
+        allow_new_entries: bool = True,
+        max_retries_per_trial: int = 0,
+        max_consecutive_failed_trials: int = 3,
+        *,
+        grid_size: int = 2048,
+        num_candidates: int = 2048,
+        xi: float = 2.0,
+        min_distance: float = 0.01,
+        failure_penalty: float = 0.5,
+        ei_stop_threshold: float | None = None,
+        xi_decay: bool = True,
+        callbacks: Sequence[Any] = (),
+        **kwargs: Any,
+    ) -> None:
+        oracle = GPEIOracle(
+            objective=objective,
+            max_trials=max_trials,
+            num_initial_points=num_initial_points,
+            seed=seed,
+            hyperparameters=hyperparameters,
+            tune_new_entries=tune_new_entries,
+            allow_new_entries=allow_new_entries,
+            max_retries_per_trial=max_retries_per_trial,
+            max_consecutive_failed_trials=max_consecutive_failed_trials,
+            grid_size=grid_size,
+            num_candidates=num_candidates,
+            xi=xi,
+            min_distance=min_distance,
+            failure_penalty=failure_penalty,
+            ei_stop_threshold=ei_stop_threshold,
+            xi_decay=xi_decay,
+            callbacks=callbacks,
+        )
+        super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)
