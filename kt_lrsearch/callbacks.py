@@ -11,10 +11,11 @@ in distributed tuning, runs on the chief, which owns the oracle::
 from __future__ import annotations
 
 import pathlib
+import warnings
 from typing import Any
 
 from kt_lrsearch.decision_view import DecisionView
-from kt_lrsearch.plotting import plot_iteration, save_figure
+from kt_lrsearch.plotting import plot_iteration, plot_slices, save_figure
 
 
 def iteration_filename(evaluations: int) -> str:
@@ -43,6 +44,7 @@ class IterationPlotter:
         self.first = first
         self.title = title
         self.written: list[pathlib.Path] = []
+        self._warned = False
 
     def on_trial_end(self, oracle: Any, trial: Any) -> None:
         self.draw(oracle.decision_view(), objective=oracle.objective.name,
@@ -50,13 +52,27 @@ class IterationPlotter:
 
     def draw(self, view: DecisionView, *, objective: str = "objective",
              max_trials: int | None = None) -> pathlib.Path | None:  # fmt: skip
-        """Writes the figure for one snapshot; None when there is nothing to draw."""
+        """Writes the figure for one decision; None when there is nothing to draw.
+
+        A single numeric hyperparameter gets the two-panel figure over the
+        dense grid; any other space one panel per hyperparameter (slices
+        through the incumbent). A space with nothing tuned gets a one-time
+        warning instead of silence.
+        """
         evaluations = len(view.obs_status)
-        if evaluations < self.first or view.grid is None:
+        if evaluations < self.first:
+            return None
+        if view.grid is None and not view.slices:
+            if not view.names and not self._warned:
+                self._warned = True
+                warnings.warn("IterationPlotter draws nothing: the search space has no tuned "
+                              "hyperparameter (only Fixed values)", RuntimeWarning,
+                              stacklevel=2)  # fmt: skip
             return None
         spent = max_trials is not None and evaluations >= max_trials
-        fig = plot_iteration(view, iteration=evaluations, title=self.title,
-                             objective=objective, budget_spent=spent)  # fmt: skip
+        draw = plot_iteration if view.grid is not None else plot_slices
+        fig = draw(view, iteration=evaluations, title=self.title, objective=objective,
+                   budget_spent=spent)  # fmt: skip
         path = save_figure(fig, self.directory / iteration_filename(evaluations))
         self.written.append(path)
         return path

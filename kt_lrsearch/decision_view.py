@@ -25,6 +25,42 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclasses.dataclass(frozen=True)
+class AxisSlice:
+    """The posterior along one tuned hyperparameter, through the incumbent.
+
+    The other hyperparameters stay at the incumbent's values (the completed
+    point with the best posterior mean). k positions, n observations.
+
+    Attributes:
+        name: The hyperparameter.
+        discrete: Choice, Boolean or an Int/stepped Float with few values:
+            drawn as points with error bars, not a line.
+        x: Positions on the axis, (k,): values for numbers, 0..k-1 for choices.
+        labels: Tick labels for choices, (k,); () for numbers.
+        log_scale: The hyperparameter is sampled on a log scale.
+        mean: Posterior mean along the slice, objective units, (k,).
+        std: Posterior standard deviation, objective units, (k,).
+        ei: Expected Improvement along the slice, (k,).
+        obs_x: Each observation's position on this axis, (n,); NaN where the
+            hyperparameter was inactive.
+        centre_x: The incumbent's position on this axis (NaN if inactive).
+        next_x: The proposal's position on this axis, or None.
+    """
+
+    name: str
+    discrete: bool
+    x: FloatArray
+    labels: tuple[str, ...]
+    log_scale: bool
+    mean: FloatArray
+    std: FloatArray
+    ei: FloatArray
+    obs_x: FloatArray
+    centre_x: float
+    next_x: float | None
+
+
+@dataclasses.dataclass(frozen=True)
 class DecisionView:
     """What the oracle knew and decided at one step, ready to plot.
 
@@ -58,6 +94,9 @@ class DecisionView:
         stop_reason: Why the oracle stops ("" when it does not).
         exhausted: No free point was found: every candidate has been evaluated
             or is running. While trials run, the oracle then answers IDLE.
+        slices: One :class:`AxisSlice` per tuned hyperparameter when the space
+            is not a single numeric one (then ``grid`` is None); () otherwise
+            or before any observation.
     """
 
     names: tuple[str, ...]
@@ -84,6 +123,7 @@ class DecisionView:
     initial_design: bool
     stop_reason: str
     exhausted: bool = False
+    slices: tuple[AxisSlice, ...] = ()
 
     @property
     def has_model(self) -> bool:

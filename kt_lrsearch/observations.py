@@ -23,6 +23,7 @@ from kt_lrsearch import policy, space, trial_rules
 from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.encoding import SpaceEncoder, is_continuous
 from kt_lrsearch.policy import Decision, Observations
+from kt_lrsearch.slices import axis_slices
 
 FloatArray = npt.NDArray[np.float64]
 Trial = trial_module.Trial
@@ -117,6 +118,11 @@ def view(decision: Decision, encoder: SpaceEncoder, finished: FinishedTrials,
         initial_design=decision.initial_design,
         stop_reason=stop_reason,
         exhausted=decision.outcome == policy.EXHAUSTED,
+        slices=(
+            axis_slices(post, encoder, sign, finished.values, next_values)
+            if post is not None and not numeric
+            else ()
+        ),
     )
 
 

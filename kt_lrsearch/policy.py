@@ -136,6 +136,11 @@ class Posterior:
         log_ei: (m,) log Expected Improvement over ``incumbent`` with margin ``xi``.
         allowed: (m,) False within ``min_distance`` of an observed or pending point.
         incumbent: Best posterior mean at a completed point; None if none completed.
+        model: The fantasised GP the arrays come from (for slices through it).
+        reference: EI's reference value (the incumbent, else the best penalised score).
+        margin: EI's margin in score units (``xi * scale``).
+        centre: (d,) the completed point with the best posterior mean (else the
+            best penalised one): where figures slice the space.
     """
 
     candidates: FloatArray
@@ -144,6 +149,10 @@ class Posterior:
     log_ei: FloatArray
     allowed: BoolArray
     incumbent: float | None
+    model: gp.GaussianProcess
+    reference: float
+    margin: float
+    centre: FloatArray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,16 +265,34 @@ def posterior(model: gp.GaussianProcess, obs: Observations, model_scores: FloatA
     mean, std = model.predict(candidates)
     ok = obs.ok
     if ok.any():
-        incumbent = float(np.max(model.predict(obs.unit[ok])[0]))
+        at_ok = model.predict(obs.unit[ok])[0]
+        incumbent = float(np.max(at_ok))
+        centre = obs.unit[ok][int(np.argmax(at_ok))]
     else:
         incumbent = float(np.max(model_scores))
-    log_ei = acquisition.log_expected_improvement(
-        mean, std, incumbent, xi=xi * model.standardiser.scale
-    )
+        centre = obs.unit[int(np.argmax(model_scores))]
+    margin = xi * model.standardiser.scale
+    log_ei = acquisition.log_expected_improvement(mean, std, incumbent, xi=margin)
     taken = np.concatenate([obs.unit, pending])
     return Posterior(candidates=candidates, mean=mean, std=std, log_ei=log_ei,
                      allowed=allowed_mask(candidates, taken, min_distance),
-                     incumbent=incumbent if ok.any() else None)  # fmt: skip
+                     incumbent=incumbent if ok.any() else None, model=model,
+                     reference=incumbent, margin=margin, centre=centre)  # fmt: skip
+
+
+def axis_slice(post: Posterior, axis: int, positions: FloatArray,
+               snap: Snap) -> tuple[FloatArray, FloatArray, FloatArray]:  # fmt: skip
+    """The posterior along one axis through ``post.centre``: (mean, std, log_ei), (k,) each.
+
+    ``positions`` (k,) are unit coordinates on ``axis``; the other coordinates
+    stay at the centre's, then ``snap`` puts each point on the values it
+    decodes to. EI uses the decision's own reference and margin.
+    """
+    points = np.repeat(post.centre[None, :], positions.shape[0], axis=0)
+    points[:, axis] = positions
+    mean, std = post.model.predict(snap(points))
+    log_ei = acquisition.log_expected_improvement(mean, std, post.reference, xi=post.margin)
+    return mean, std, log_ei
 
 
 def initial_point(obs: Observations, pending: FloatArray, *, dim: int, seed: int,

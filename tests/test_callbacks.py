@@ -21,6 +21,55 @@ def test_one_figure_per_evaluation_from_the_second(tmp_path) -> None:
     assert names == ["iteration_02.png", "iteration_03.png", "iteration_04.png"]
 
 
+def mixed_3d() -> kt.HyperParameters:
+    hps = kt.HyperParameters()
+    hps.Float("learning_rate", 1e-4, 1e-1, sampling="log")
+    hps.Int("units", 8, 64, step=8)
+    hps.Choice("optimizer", ["sgd", "adam", "rmsprop"])
+    return hps
+
+
+def mixed_score(values: dict) -> float:
+    lr, units = values["learning_rate"], values["units"]
+    return peaked({"learning_rate": lr}) - abs(units - 40) / 400 + 0.05 * (
+        values["optimizer"] == "adam")  # fmt: skip
+
+
+def test_a_figure_per_evaluation_in_a_3d_mixed_space(tmp_path) -> None:
+    from PIL import Image
+
+    plotter = IterationPlotter(tmp_path / "plots")
+    oracle = make_oracle(str(tmp_path / "o"), mixed_3d(), max_trials=6, callbacks=[plotter])
+    run_loop(oracle, mixed_score, 6)
+    assert [p.name for p in plotter.written] == [f"iteration_{i:02d}.png" for i in range(2, 7)]
+    with Image.open(plotter.written[-1]) as image:
+        assert image.size[0] > 2 * image.size[1]  # three panels side by side
+    view = oracle.decision_view()
+    assert view.grid is None and [s.name for s in view.slices] == list(view.names)
+    lr, units, optimizer = view.slices
+    assert not lr.discrete and lr.log_scale and lr.x[0] == pytest.approx(1e-4)
+    assert units.discrete and list(units.x) == list(range(8, 65, 8))
+    assert optimizer.labels == ("sgd", "adam", "rmsprop") and list(optimizer.x) == [0, 1, 2]
+    for piece in view.slices:
+        assert piece.mean.shape == piece.std.shape == piece.ei.shape == piece.x.shape
+        assert np.all(piece.std >= 0) and np.all(piece.ei >= 0)
+        assert piece.obs_x.shape == (6,)
+    # Through the incumbent: the slice's mean at the incumbent's value is the incumbent.
+    at = int(np.argmin(np.abs(units.x - units.centre_x)))
+    assert units.mean[at] == pytest.approx(view.incumbent, abs=1e-6)
+
+
+def test_a_space_with_nothing_to_tune_warns_once(tmp_path) -> None:
+    hps = kt.HyperParameters()
+    hps.Fixed("learning_rate", 0.01)
+    plotter = IterationPlotter(tmp_path / "plots", first=1)
+    oracle = make_oracle(str(tmp_path / "o"), hps, max_trials=3, callbacks=[plotter])
+    with pytest.warns(RuntimeWarning, match="no tuned hyperparameter") as record:
+        run_loop(oracle, lambda values: 0.5, 3)
+    assert len([w for w in record if "IterationPlotter" in str(w.message)]) == 1
+    assert plotter.written == []
+
+
 def test_a_failing_callback_warns_and_the_search_goes_on(tmp_path) -> None:
     class Broken:
         def on_trial_end(self, oracle, trial):

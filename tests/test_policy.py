@@ -81,9 +81,11 @@ def test_distance_filter_and_ranking() -> None:
 
 
 def test_acquire_stops_on_the_ei_threshold_and_reports_exhaustion() -> None:
+    model = gp.fit_gp(np.array([[0.1], [0.9]]), np.array([0.0, 1.0]))
     post = policy.Posterior(candidates=np.array([[0.2], [0.8]]), mean=np.zeros(2),
                             std=np.ones(2), log_ei=np.log([1e-4, 2e-4]),
-                            allowed=np.array([True, True]), incumbent=0.0)  # fmt: skip
+                            allowed=np.array([True, True]), incumbent=0.0, model=model,
+                            reference=0.0, margin=0.0, centre=np.array([0.9]))  # fmt: skip
     outcome, point, reason = policy.acquire(post, 1e-3, NEVER_TAKEN)
     assert (outcome, point) == (policy.STOP, None) and "best EI 0.0002" in reason
     outcome, point, _ = policy.acquire(post, None, NEVER_TAKEN)
@@ -166,3 +168,16 @@ def test_every_candidate_taken_means_exhausted() -> None:
 def test_options_name_what_is_wrong(option: str, value: float) -> None:
     with pytest.raises(ValueError, match=f"`{option}` must be"):
         policy.PolicyOptions(**{option: value})
+
+
+def test_a_slice_runs_through_the_centre_with_the_decisions_ei() -> None:
+    decision = decide(observations([0.1, 0.4, 0.9], [0.2, 0.8, 0.1]))
+    post = decision.posterior
+    assert post.centre[0] == 0.4  # the completed point with the best posterior mean
+    positions = np.linspace(0.0, 1.0, 11)
+    mean, std, log_ei = policy.axis_slice(post, 0, positions, identity)
+    # In one dimension the slice is the posterior itself at those points.
+    ref_mean, ref_std = post.model.predict(positions[:, None])
+    np.testing.assert_allclose(mean, ref_mean)
+    np.testing.assert_allclose(std, ref_std)
+    assert log_ei.shape == (11,) and np.all(np.isfinite(log_ei))
