@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 SOURCES := $(wildcard kt_lrsearch cli.py tests bench)
 
-.PHONY: install test test-slow test-all lint format bench clean search
+.PHONY: install test test-slow test-all lint format bench bench-install clean search
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,8 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(PY) -m ruff format $(SOURCES)
 	$(PY) -m ruff check --fix $(SOURCES)
+
+bench-install: $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(PY) bench/bench_oracle.py
