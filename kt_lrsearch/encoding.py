@@ -9,6 +9,8 @@ Bayesian oracle does, so every trial is a point of the same cube.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from typing import Any
 
@@ -38,6 +40,12 @@ class SpaceEncoder:
         self._space = list(hyperparameters.space)
         self.tuned = [hp for hp in self._space if not isinstance(hp, hp_module.Fixed)]
         self._conditional = any(hp.conditions for hp in self._space)
+        names = [hp.name for hp in self._space]
+        # Vectorised activity needs one hyperparameter per name and discrete parents.
+        parents = {c.name for hp in self._space for c in hp.conditions}
+        self._vectorised = len(set(names)) == len(names) and all(
+            not is_continuous(hp) for hp in self._space if hp.name in parents
+        )
 
     @property
     def dim(self) -> int:
@@ -82,22 +90,123 @@ class SpaceEncoder:
 
         A discrete coordinate's EI is then evaluated where that value's
         observations live, and inactive coordinates sit at their default as in
-        :meth:`encode`. Continuous unconditional coordinates are left alone.
+        :meth:`encode`. Continuous coordinates are left alone. Vectorised: each
+        discrete hyperparameter's cells come from a table (:func:`_cells`), and
+        conditional activity is evaluated column by column in space order.
         """
         points = np.array(points, dtype=np.float64)
-        if self._conditional:
-            for row in range(points.shape[0]):
-                hps = hp_module.HyperParameters()
-                hps.merge(self._space)
-                hps.values = self.decode(points[row])
-                points[row] = self.encode(hps)
-            return points
+        if self._conditional and not self._vectorised:
+            return self._snap_rows(points)
+        chosen: dict[str, np.ndarray] = {}  # value index per row, discrete tuned only
         for i, hp in enumerate(self.tuned):
-            if is_continuous(hp):
-                continue
-            column = np.clip(points[:, i], 0.0, math.nextafter(1.0, 0.0))
-            points[:, i] = [hp.value_to_prob(hp.prob_to_value(p)) for p in column]
+            if not is_continuous(hp):
+                cells = cells_of(hp)
+                index = cells.index(points[:, i])
+                points[:, i] = cells.units[index]
+                chosen[hp.name] = index
+        if self._conditional:
+            self._reset_inactive(points, chosen)
         return points
+
+    def _reset_inactive(self, points: FloatArray, chosen: dict[str, np.ndarray]) -> None:
+        """Puts every inactive coordinate at its default's embedding, in place."""
+        active: dict[str, np.ndarray] = {}
+        column = {hp.name: i for i, hp in enumerate(self.tuned)}
+        for hp in self._space:
+            mask = np.ones(points.shape[0], dtype=bool)
+            for condition in hp.conditions:
+                parent = next(p for p in self._space if p.name == condition.name)
+                mask &= active.get(condition.name, np.zeros_like(mask))
+                if isinstance(parent, hp_module.Fixed):
+                    mask &= parent.value in condition.values
+                else:
+                    cells = cells_of(parent)
+                    allowed = np.array([v in condition.values for v in cells.values])
+                    mask &= allowed[chosen[parent.name]]
+            active[hp.name] = mask
+            if hp.name in column and not mask.all():
+                points[~mask, column[hp.name]] = hp.value_to_prob(hp.default)
+
+    def _snap_rows(self, points: FloatArray) -> FloatArray:
+        """Decode and re-encode row by row: spaces the vectorised path does not cover."""
+        for row in range(points.shape[0]):
+            hps = hp_module.HyperParameters()
+            hps.merge(self._space)
+            hps.values = self.decode(points[row])
+            points[row] = self.encode(hps)
+        return points
+
+
+class _Cells:
+    """A discrete hyperparameter's unit interval as cells: one per value.
+
+    Attributes:
+        bounds: (K - 1,) the smallest unit point of each cell after the first.
+        units: (K,) each value's embedding (``value_to_prob``).
+        values: The K values, in cell order.
+    """
+
+    def __init__(self, hp: hp_module.HyperParameter) -> None:
+        top = math.nextafter(1.0, 0.0)
+
+        def value(p: float) -> Any:
+            return hp.prob_to_value(min(max(p, 0.0), top))
+
+        # Scan finely, then bisect each change down to adjacent floats, so the
+        # table reproduces Keras Tuner's own prob_to_value exactly.
+        grid = np.linspace(0.0, top, 16 * _count(hp) + 2)
+        seen = [value(float(p)) for p in grid]
+        self.values = [seen[0]]
+        bounds = []
+        for k in range(1, grid.size):
+            if seen[k] != seen[k - 1]:
+                bounds.append(_first_change(value, float(grid[k - 1]), float(grid[k])))
+                self.values.append(seen[k])
+        self.bounds = np.array(bounds, dtype=np.float64)
+        self.units = np.array([hp.value_to_prob(v) for v in self.values], dtype=np.float64)
+
+    def index(self, column: FloatArray) -> np.ndarray:
+        """The value index of each unit point (m,) -> (m,) ints."""
+        return np.searchsorted(self.bounds, column, side="right")
+
+
+def _first_change(value: Any, low: float, high: float) -> float:
+    """Smallest float in (low, high] where ``value`` differs from value(low)."""
+    start = value(low)
+    while math.nextafter(low, high) < high:
+        middle = low + (high - low) / 2
+        if middle <= low or middle >= high:
+            break
+        if value(middle) == start:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _count(hp: hp_module.HyperParameter) -> int:
+    """Number of values of a discrete hyperparameter (an upper bound is enough)."""
+    if isinstance(hp, hp_module.Boolean):
+        return 2
+    if isinstance(hp, hp_module.Choice):
+        return len(hp.values)
+    return int(hp._get_n_values())
+
+
+def cells_of(hp: hp_module.HyperParameter) -> _Cells:
+    """The (cached) cells of a discrete hyperparameter."""
+    return _cells(_config_key(hp))
+
+
+def _config_key(hp: hp_module.HyperParameter) -> str:
+    return json.dumps([type(hp).__name__, hp.get_config()], sort_keys=True, default=str)
+
+
+@functools.lru_cache(maxsize=256)
+def _cells(key: str) -> _Cells:
+    """The cells of a hyperparameter, built once per process for each configuration."""
+    kind, config = json.loads(key)
+    return _Cells(getattr(hp_module, kind).from_config(config))
 
 
 def is_continuous(hp: hp_module.HyperParameter) -> bool:

@@ -10,7 +10,6 @@ values as a :class:`~kt_lrsearch.decision_view.DecisionView`.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -19,7 +18,7 @@ import numpy.typing as npt
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch import policy, space, trial_rules
+from kt_lrsearch import encoding, policy, space, trial_rules
 from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.encoding import SpaceEncoder, is_continuous
 from kt_lrsearch.policy import Decision, Observations
@@ -143,5 +142,5 @@ def _column_values(encoder: SpaceEncoder, unit: FloatArray) -> FloatArray:
         if hp.sampling == "log":
             return space.from_unit_log(u, hp.min_value, hp.max_value)
         return hp.min_value + u * (hp.max_value - hp.min_value)
-    top = math.nextafter(1.0, 0.0)
-    return np.array([hp.prob_to_value(min(float(p), top)) for p in u], float)
+    cells = encoding.cells_of(hp)
+    return np.array(cells.values, dtype=np.float64)[cells.index(u)]

@@ -1,0 +1,121 @@
+"""Milliseconds per model-based suggestion of GPEIOracle in the spaces of issue 12.
+
+Each space is driven through Keras Tuner's protocol (create_trial -> update_trial ->
+end_trial, no training) for 20 trials on a cheap deterministic objective; the time
+of every populate_space after the initial design is recorded (median and max).
+The GP's one-time graph build happens before the clock starts.
+
+    .venv/bin/python bench/bench_suggest.py
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pathlib
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+import keras_tuner as kt
+
+from kt_lrsearch import GPEIOracle, gp
+
+TRIALS = 20
+
+
+def lr_space() -> kt.HyperParameters:
+    hps = kt.HyperParameters()
+    hps.Float("learning_rate", 1e-4, 1e-1, sampling="log")
+    return hps
+
+
+def box(dim: int) -> kt.HyperParameters:
+    hps = kt.HyperParameters()
+    for i in range(dim):
+        hps.Float(f"x{i}", 0.0, 1.0)
+    return hps
+
+
+def mixed() -> kt.HyperParameters:
+    hps = kt.HyperParameters()
+    hps.Float("learning_rate", 1e-4, 1e-1, sampling="log")
+    hps.Int("depth", 1, 8)
+    hps.Choice("optimizer", ["sgd", "adam", "rmsprop"])
+    hps.Float("dropout", 0.0, 0.5)
+    return hps
+
+
+def conditional() -> kt.HyperParameters:
+    hps = kt.HyperParameters()
+    hps.Float("learning_rate", 1e-4, 1e-1, sampling="log")
+    model = hps.Choice("model", ["mlp", "cnn", "rnn"])
+    with hps.conditional_scope("model", ["mlp"]):
+        hps.Int("units", 16, 512, step=16)
+    with hps.conditional_scope("model", ["cnn"]):
+        hps.Int("filters", 8, 128, step=8)
+    with hps.conditional_scope("model", ["rnn"]):
+        hps.Choice("cell", ["lstm", "gru"])
+    del model
+    return hps
+
+
+def smooth(values: dict[str, Any]) -> float:
+    """Any space: a smooth function of every numeric value, plus a bonus per choice."""
+    total = 0.0
+    for name, value in sorted(values.items()):
+        if isinstance(value, bool):
+            total += 0.1 * value
+        elif isinstance(value, (int, float)):
+            scaled = math.log10(value) if name == "learning_rate" else float(value)
+            total -= (scaled - 0.3 * len(name)) ** 2 / (1 + abs(scaled))
+        else:
+            total += 0.05 * len(str(value))
+    return total
+
+
+SPACES: dict[str, Callable[[], kt.HyperParameters]] = {
+    "1-D learning rate": lr_space,
+    "2-D box (Branin's shape)": lambda: box(2),
+    "6-D box (Hartmann-6's shape)": lambda: box(6),
+    "mixed 4-D": mixed,
+    "conditional": conditional,
+}
+
+
+def measure(space: Callable[[], kt.HyperParameters], directory: str) -> list[float]:
+    oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=TRIALS, seed=1000,
+                        hyperparameters=space())  # fmt: skip
+    oracle._set_project_dir(directory, "p")
+    initial = oracle.options.initial_points(len(oracle.hyperparameters.space))
+    times = []
+    for step in range(TRIALS):
+        start = time.perf_counter()
+        trial = oracle.create_trial("t")
+        if step >= initial:
+            times.append(time.perf_counter() - start)
+        oracle.update_trial(trial.trial_id, {"score": smooth(trial.hyperparameters.values)})
+        trial.status = "COMPLETED"
+        oracle.end_trial(trial)
+    return times
+
+
+def main() -> None:
+    gp.warm_up()
+    print(f"{TRIALS} trials per space; model-based suggestions only (after the initial design)")
+    print("\n| space | median ms / suggestion | max ms |")
+    print("|---|---:|---:|")
+    for name, space in SPACES.items():
+        with tempfile.TemporaryDirectory() as directory:
+            times = measure(space, directory)
+        print(f"| {name} | {1000 * statistics.median(times):.0f} | {1000 * max(times):.0f} |")
+
+
+if __name__ == "__main__":
+    main()
