@@ -82,6 +82,8 @@ class DecisionView:
         obs_values: Each observation's hyperparameter values, (n,) dicts.
         obs_scores: Raw scores (NaN for failed trials), objective units, (n,).
         obs_model_scores: Scores as the GP saw them (failures penalised), (n,).
+        obs_mean: GP posterior mean at each observation, objective units, (n,);
+            empty before any observation.
         obs_status: Per observation: "COMPLETED", "FAILED" or "DIVERGED", (n,).
         obs_trial_ids: Trial ids of the observations, (n,).
         pending_unit: Running trials, fantasised at the posterior mean, (r, d).
@@ -113,6 +115,7 @@ class DecisionView:
     obs_values: tuple[dict[str, Any], ...]
     obs_scores: FloatArray
     obs_model_scores: FloatArray
+    obs_mean: FloatArray
     obs_status: tuple[str, ...]
     obs_trial_ids: tuple[str, ...]
     pending_unit: FloatArray

@@ -141,6 +141,7 @@ class Posterior:
         margin: EI's margin in score units (``xi * scale``).
         centre: (d,) the completed point with the best posterior mean (else the
             best penalised one): where figures slice the space.
+        obs_mean: (n,) posterior mean at every observation.
     """
 
     candidates: FloatArray
@@ -153,6 +154,7 @@ class Posterior:
     reference: float
     margin: float
     centre: FloatArray
+    obs_mean: FloatArray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -277,7 +279,8 @@ def posterior(model: gp.GaussianProcess, obs: Observations, model_scores: FloatA
     return Posterior(candidates=candidates, mean=mean, std=std, log_ei=log_ei,
                      allowed=allowed_mask(candidates, taken, min_distance),
                      incumbent=incumbent if ok.any() else None, model=model,
-                     reference=incumbent, margin=margin, centre=centre)  # fmt: skip
+                     reference=incumbent, margin=margin, centre=centre,
+                     obs_mean=model.predict(obs.unit)[0])  # fmt: skip
 
 
 def axis_slice(post: Posterior, axis: int, positions: FloatArray,

@@ -85,7 +85,8 @@ def test_acquire_stops_on_the_ei_threshold_and_reports_exhaustion() -> None:
     post = policy.Posterior(candidates=np.array([[0.2], [0.8]]), mean=np.zeros(2),
                             std=np.ones(2), log_ei=np.log([1e-4, 2e-4]),
                             allowed=np.array([True, True]), incumbent=0.0, model=model,
-                            reference=0.0, margin=0.0, centre=np.array([0.9]))  # fmt: skip
+                            reference=0.0, margin=0.0, centre=np.array([0.9]),
+                            obs_mean=np.zeros(2))  # fmt: skip
     outcome, point, reason = policy.acquire(post, 1e-3, NEVER_TAKEN)
     assert (outcome, point) == (policy.STOP, None) and "best EI 0.0002" in reason
     outcome, point, _ = policy.acquire(post, None, NEVER_TAKEN)
