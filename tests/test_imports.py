@@ -67,43 +67,35 @@ def test_module_imports_only_its_layer(module: str) -> None:
     assert imported_packages(module) <= ALLOWED[module]
 
 
+def loaded_after(modules: list[str], watched: tuple[str, ...]) -> set[str]:
+    """Which of ``watched`` a fresh interpreter has loaded after importing ``modules``."""
+    code = (f"import sys, {', '.join(modules)}; "
+            f"print(','.join(m for m in {watched!r} if m in sys.modules))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE.parent)  # fmt: skip
+    return set(filter(None, out.stdout.strip().split(",")))
+
+
+def test_the_probe_sees_what_a_module_loads() -> None:
+    assert loaded_after(["kt_lrsearch.encoding"], ("keras_tuner", "click")) == {"keras_tuner"}
+
+
 @pytest.mark.parametrize(
     "module", ["acquisition", "space", "decision_view", "trial_rules", "files", "hooks"]
 )
 def test_light_modules_load_without_heavy_packages(module: str) -> None:
-    code = (
-        f"import sys, kt_lrsearch.{module}; "
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=PACKAGE.parent,
-    )
-    assert out.stdout.strip() == ""
+    assert loaded_after([f"kt_lrsearch.{module}"], HEAVY) == set()
 
 
 def test_plotting_loads_without_tensorflow_or_keras_tuner() -> None:
-    code = (
-        "import sys, kt_lrsearch.plotting, kt_lrsearch.callbacks; "
-        "print(','.join(m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=PACKAGE.parent)  # fmt: skip
-    assert out.stdout.strip() == ""
+    modules = ["kt_lrsearch.plotting", "kt_lrsearch.callbacks"]
+    assert loaded_after(modules, ("tensorflow", "keras", "keras_tuner")) == set()
 
 
 def test_policy_never_loads_keras_tuner() -> None:
     """The decision runs on arrays: Keras Tuner stays out, directly or through kt_lrsearch."""
-    code = (
-        "import sys, kt_lrsearch.policy, kt_lrsearch.trial_rules; "
-        "print(','.join(m for m in ('keras_tuner', 'click') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=PACKAGE.parent)  # fmt: skip
-    assert out.stdout.strip() == ""
+    modules = ["kt_lrsearch.policy", "kt_lrsearch.trial_rules"]
+    assert loaded_after(modules, ("keras_tuner", "click")) == set()
 
 
 def test_only_the_cli_imports_click() -> None:
