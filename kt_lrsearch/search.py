@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kt_lrsearch import data as data_module
+from kt_lrsearch.callbacks import IterationPlotter
 from kt_lrsearch.distributed import LOOPBACK
 from kt_lrsearch.evaluation import final_evaluation
 from kt_lrsearch.progress import TrialLog
@@ -196,9 +197,7 @@ def _oracle(config: SearchConfig, callbacks: list[Any]) -> GPEIOracle:
 
 def _callbacks(config: SearchConfig, run_dir: pathlib.Path,
                echo: Callable[[str], None]) -> list[Any]:  # fmt: skip
-    from kt_lrsearch.callbacks import IterationPlotter
-
-    # The progress line first: the figure's GP fit can take seconds (its first trace).
+    # The progress line first, then the figure (which fits the GP).
     return [TrialLog(run_dir, config.max_trials, echo),
             IterationPlotter(run_dir / PLOTS, title=TITLE)]  # fmt: skip
 
