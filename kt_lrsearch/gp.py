@@ -196,9 +196,10 @@ class _Runtime:
 
     Why SciPy's L-BFGS-B drives the fit instead of TFP's ``lbfgs_minimize``
     inside the graph: that graph took ~10 s per process to build and run once,
-    the loss-and-gradient graph 0.5 s; fits reach the same optimum (same loss
-    to 4 decimals at 5, 20 and 50 points) in 28, 71 and 141 ms against 32, 52
-    and 340 ms (docs/benchmarks.md). The model, kernel and likelihood stay TFP's.
+    the loss-and-gradient graph about 1 s; fits reach the same optimum (same
+    loss to 4 decimals at 5, 20 and 50 points), at 50 points 2-3x faster
+    (bench/bench_gp.py, docs/benchmarks.md). The model, kernel and likelihood
+    stay TFP's.
     """
 
     def __init__(self) -> None:
