@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from keras_tuner.engine import hyperparameters as hp_module
 
-from kt_lrsearch import policy, space
+from kt_lrsearch import encoding, policy, space
 from kt_lrsearch.decision_view import AxisSlice
 from kt_lrsearch.encoding import SpaceEncoder, is_continuous
 
@@ -58,14 +58,8 @@ def _numeric(hp: hp_module.HyperParameter) -> bool:
 
 
 def _values(hp: hp_module.HyperParameter) -> list[Any]:
-    """Every value of a discrete hyperparameter (Choice, Boolean, Int, stepped Float)."""
-    if isinstance(hp, hp_module.Boolean):
-        return [False, True]
-    if isinstance(hp, hp_module.Choice):
-        return list(hp.values)
-    step = hp.step or 1
-    count = math.floor((hp.max_value - hp.min_value) / step + 1e-9) + 1
-    return [hp.min_value + i * step for i in range(count)]
+    """Every value of a discrete hyperparameter, in cell order (Keras Tuner's own mapping)."""
+    return encoding.cells_of(hp).values
 
 
 def _positions(hp: hp_module.HyperParameter) -> tuple[FloatArray, FloatArray, tuple[str, ...]]:
