@@ -17,6 +17,7 @@ value; every score is "higher is better") and median ms per suggestion.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import statistics
@@ -49,6 +50,17 @@ class Problem:
     noise: float = 0.0
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # (values, draw) -> observed score, draw in [0, 1); None: score + N(0, noise).
+    observe: Callable[[dict[str, Any], float], float] | None = None
+
+    def observer(self, seed: int) -> Callable[[dict[str, Any], int], float]:
+        """The observed score of evaluation i at ``values``, reproducible per seed."""
+        rng = np.random.default_rng(seed + 1)
+        noise, draws = rng.normal(scale=self.noise, size=self.budget), rng.random(self.budget)
+        if self.observe is None:
+            return lambda values, i: self.score(values) + noise[i]
+        observe = self.observe
+        return lambda values, i: observe(values, draws[i])
 
 
 def box(names: list[str], lo: float, hi: float) -> list[Spec]:
@@ -147,6 +159,41 @@ def lr_optimum(score: Callable[[dict[str, Any]], float]) -> float:
     return max(score({"lr": 10**g}) for g in np.linspace(-4, -1, 20001))
 
 
+TABLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lr_tables.json")
+
+
+def lr_table(name: str, budget: int = 10) -> Problem:
+    """A measured landscape (bench_lr_tables.py): truth is the mean over training
+    seeds, an evaluation sees one seed's curve, both linear in log10(lr)."""
+    with open(TABLES) as f:
+        tables = json.load(f)
+    grid = np.log10(tables["grid"])
+    rows = np.asarray(tables[name]["val_accuracy"])
+    mean = rows.mean(axis=0)
+
+    def score(v: dict[str, Any]) -> float:
+        return float(np.interp(math.log10(v["lr"]), grid, mean))
+
+    def observe(v: dict[str, Any], draw: float) -> float:
+        return float(np.interp(math.log10(v["lr"]), grid, rows[int(draw * len(rows))]))
+
+    return Problem(LR, score, float(mean.max()), budget, observe=observe,
+                   notes=f"measured, {len(rows)} training seeds")  # fmt: skip
+
+
+def tables(*names: str) -> dict[str, Problem]:
+    """The measured problems ``table-NAME``; those not measured yet are skipped, with a note."""
+    measured = {}
+    if os.path.exists(TABLES):
+        with open(TABLES) as f:
+            measured = json.load(f)
+    missing = [name for name in names if name not in measured]
+    if missing:
+        print(f"not in {TABLES} (bench/bench_lr_tables.py measures them): {missing}; "
+              "skipped", file=sys.stderr)  # fmt: skip
+    return {f"table-{name}": lr_table(name) for name in names if name in measured}
+
+
 def _x(d: int) -> list[str]:
     return [f"x{i}" for i in range(d)]
 
@@ -157,6 +204,7 @@ TUNE: dict[str, Problem] = {
     "levy4-30": Problem(box(_x(4), -10, 10), levy, 0.0, 30),
     "mixed-25": Problem(MIXED, mixed, 0.94, 25, notes="optimum approximate (0.94)"),
     "lr-peak-10": Problem(LR, lr_curve("peak"), lr_optimum(lr_curve("peak")), 10, noise=0.01),
+    **tables("resnet-e1-b128", "small-e1-b64"),
 }
 HELD_OUT: dict[str, Problem] = {
     "branin-30": Problem([*box(["x1"], -5, 10), *box(["x2"], 0, 15)], branin, -0.397887, 30),
@@ -168,6 +216,7 @@ HELD_OUT: dict[str, Problem] = {
     "lr-bimodal-10": Problem(
         LR, lr_curve("bimodal"), lr_optimum(lr_curve("bimodal")), 10, noise=0.01
     ),
+    **tables("resnet-e1-b32", "resnet-e3-b128"),
 }
 
 
@@ -210,7 +259,7 @@ def optuna_values(trial: Any, specs: list[Spec]) -> dict[str, Any]:
 def run_kt(oracle: kt.Oracle, problem: Problem, seed: int, workdir: str) -> tuple[float, list]:
     oracle._set_project_dir(workdir, "bench")
     oracle.verbose = 0
-    noise = np.random.default_rng(seed + 1).normal(scale=problem.noise, size=problem.budget)
+    observe = problem.observer(seed)
     truth, observed, seconds = [], [], []
     for i in range(problem.budget):
         start = time.perf_counter()
@@ -219,7 +268,7 @@ def run_kt(oracle: kt.Oracle, problem: Problem, seed: int, workdir: str) -> tupl
         if trial.status != "RUNNING":
             break
         truth.append(problem.score(trial.hyperparameters.values))
-        observed.append(truth[-1] + noise[i])
+        observed.append(observe(trial.hyperparameters.values, i))
         oracle.update_trial(trial.trial_id, {"score": observed[-1]})
         trial.status = "COMPLETED"
         oracle.end_trial(trial)
@@ -231,7 +280,7 @@ def run_optuna(sampler: Any, problem: Problem, seed: int) -> tuple[float, list]:
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # GPSampler warns on every conditional trial
     study = optuna.create_study(direction="maximize", sampler=sampler)
-    noise = np.random.default_rng(seed + 1).normal(scale=problem.noise, size=problem.budget)
+    observe = problem.observer(seed)
     truth, observed, seconds = [], [], []
     for i in range(problem.budget):
         start = time.perf_counter()
@@ -239,24 +288,27 @@ def run_optuna(sampler: Any, problem: Problem, seed: int) -> tuple[float, list]:
         values = optuna_values(trial, problem.specs)
         seconds.append(time.perf_counter() - start)
         truth.append(problem.score(values))
-        observed.append(truth[-1] + noise[i])
+        observed.append(observe(values, i))
         study.tell(trial, observed[-1])
     return truth[int(np.argmax(observed))], seconds
 
 
-def peers(problem: Problem, seed: int, workdir: str) -> dict[str, Callable[[], tuple]]:
+def peers(problem: Problem, seed: int, workdir: str,
+          gpei: dict[str, Any] | None = None) -> dict[str, Callable[[], tuple]]:  # fmt: skip
+    """Every peer's run on ``problem``; ``gpei`` overrides GPEIOracle's options."""
     import optuna
 
-    def kt_run(make: Callable[..., kt.Oracle], label: str) -> Callable[[], tuple]:
+    def kt_run(make: Callable[..., kt.Oracle], label: str, **options: Any) -> Callable[[], tuple]:
         def run() -> tuple:
             oracle = make(objective=kt.Objective("score", "max"), max_trials=problem.budget,
-                          seed=seed, hyperparameters=kt_space(problem.specs))  # fmt: skip
+                          seed=seed, hyperparameters=kt_space(problem.specs),
+                          **options)  # fmt: skip
             return run_kt(oracle, problem, seed, os.path.join(workdir, label))
 
         return run
 
     return {
-        "GPEIOracle": kt_run(GPEIOracle, "gpei"),
+        "GPEIOracle": kt_run(GPEIOracle, "gpei", **(gpei or {})),
         "Optuna GPSampler": lambda: run_optuna(optuna.samplers.GPSampler(seed=seed), problem, seed),
         "Optuna TPESampler": lambda: run_optuna(
             optuna.samplers.TPESampler(seed=seed), problem, seed
@@ -266,18 +318,38 @@ def peers(problem: Problem, seed: int, workdir: str) -> dict[str, Callable[[], t
     }
 
 
+def _literal(text: str) -> Any:
+    """An option's value from the command line: bool, int, float, None or the text."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
 def main() -> None:
     warnings.filterwarnings("ignore")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--problems", nargs="*", help="names to run (default: all)")
+    parser.add_argument("--peers", nargs="*", help="peers to run (default: all)")
+    parser.add_argument(
+        "--gpei",
+        nargs="*",
+        default=[],
+        metavar="OPTION=VALUE",
+        help="GPEIOracle options for a variant, e.g. xi=0 xi_decay=False",
+    )
     args = parser.parse_args()
+    gpei = {k: _literal(v) for k, v in (item.split("=", 1) for item in args.gpei)}
     for half, problems in (("tuning half", TUNE), ("held-out half", HELD_OUT)):
         chosen = {n: p for n, p in problems.items() if not args.problems or n in args.problems}
         if not chosen:
             continue
         print(f"\n### {half}: mean regret (median ms / suggestion), {args.seeds} seeds\n")
-        names = list(peers(next(iter(chosen.values())), 0, ""))
+        names = [n for n in peers(next(iter(chosen.values())), 0, "")
+                 if not args.peers or n in args.peers]  # fmt: skip
         print("| problem | " + " | ".join(names) + " |")
         print("|---|" + "---:|" * len(names))
         for name, problem in chosen.items():
@@ -285,7 +357,9 @@ def main() -> None:
             times: dict[str, list[float]] = {n: [] for n in names}
             for k in range(1, args.seeds + 1):
                 with tempfile.TemporaryDirectory() as workdir:
-                    for label, run in peers(problem, 1000 * k, workdir).items():
+                    for label, run in peers(problem, 1000 * k, workdir, gpei).items():
+                        if label not in names:
+                            continue
                         kept, seconds = run()
                         regrets[label].append(problem.optimum - kept)
                         times[label].extend(seconds)

@@ -1,0 +1,97 @@
+"""Measured learning-rate landscapes for the benchmark suite (issue 12).
+
+Trains each setting (model, epochs, batch size) on the real Fashion-MNIST
+sample at a log grid of learning rates, with several training seeds (weights
+and batch order), and writes validation accuracies to ``bench/lr_tables.json``.
+``bench_suite.py`` turns each table into a 1-D problem: a proposal's score is
+one seed's curve (drawn per evaluation) interpolated in log learning rate, its
+truth the mean over seeds; so the noise is the training's own.
+
+Run (about 20 minutes on 2 cores):
+    .venv/bin/python bench/bench_lr_tables.py [--data-dir DIR] [--seeds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import keras  # noqa: E402
+import keras_tuner as kt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from kt_lrsearch import data  # noqa: E402
+from kt_lrsearch.model import ResNetConfig, TrainingConfig  # noqa: E402
+from kt_lrsearch.training import LRHyperModel  # noqa: E402
+
+DEFAULT_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "fashion-mnist-sample")
+OUT = os.path.join(ROOT, "bench", "lr_tables.json")
+# 13 rates, a quarter decade apart, over the task's range [1e-4, 1e-1].
+GRID = np.logspace(-4, -1, 13)
+# name -> (ResNet widths, epochs, batch size)
+SETTINGS: dict[str, tuple[tuple[int, ...], int, int]] = {
+    "resnet-e1-b128": ((16, 32, 64), 1, 128),
+    "resnet-e1-b32": ((16, 32, 64), 1, 32),
+    "resnet-e3-b128": ((16, 32, 64), 3, 128),
+    "small-e1-b64": ((8, 16), 1, 64),
+}
+
+
+def measure(name: str, seeds: int, ds: data.Dataset) -> dict:
+    """Validation accuracy (seeds, rates) of one setting."""
+    widths, epochs, batch = SETTINGS[name]
+    x, y = data.to_model_input(ds.train.images), ds.train.labels
+    val = (data.to_model_input(ds.validation.images), ds.validation.labels)
+    table = []
+    for seed in range(seeds):
+        hypermodel = LRHyperModel(1e-5, 1.0, seed=1000 * (seed + 1), reuse_model=True,
+                                  resnet=ResNetConfig(widths=widths),
+                                  training=TrainingConfig(batch_size=batch))  # fmt: skip
+        row = []
+        for lr in GRID:
+            keras.utils.clear_session()
+            hp = kt.HyperParameters()
+            hp.Fixed("learning_rate", float(lr))
+            result = hypermodel.fit(hp, hypermodel.build(hp), x, y, validation_data=val,
+                                    epochs=epochs)  # fmt: skip
+            score = result["val_accuracy"] if isinstance(result, dict) else (
+                result.history["val_accuracy"][-1])  # fmt: skip
+            row.append(float(score) if np.isfinite(score) else 0.0)
+        table.append(row)
+        print(f"{name} seed {seed}: {np.round(row, 3).tolist()}", file=sys.stderr, flush=True)
+    return {"widths": list(widths), "epochs": epochs, "batch_size": batch,
+            "val_accuracy": table}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", default=DEFAULT_DATA)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--settings", nargs="*", default=list(SETTINGS))
+    args = parser.parse_args()
+    ds = data.load(args.data_dir, validation_fraction=0.2, seed=42)
+    tables = {}
+    if os.path.exists(OUT):
+        with open(OUT) as f:
+            tables = json.load(f)
+    tables["_about"] = (f"validation accuracy on {len(ds.train)} train / {len(ds.validation)} "
+                        f"validation images of the Fashion-MNIST sample; rows are training "
+                        f"seeds, columns the learning rates in 'grid'")  # fmt: skip
+    tables["grid"] = GRID.tolist()
+    for name in args.settings:
+        start = time.perf_counter()
+        tables[name] = measure(name, args.seeds, ds)
+        tables[name]["seconds"] = round(time.perf_counter() - start, 1)
+        with open(OUT, "w") as f:
+            json.dump(tables, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
