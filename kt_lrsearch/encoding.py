@@ -56,6 +56,12 @@ class SpaceEncoder:
     def names(self) -> tuple[str, ...]:
         return tuple(hp.name for hp in self.tuned)
 
+    def categorical_axes(self) -> dict[int, FloatArray]:
+        """axis -> cell bounds (K - 1,) of each unordered Choice of K >= 3 values."""
+        return {axis: cells_of(hp).bounds for axis, hp in enumerate(self.tuned)
+                if isinstance(hp, hp_module.Choice) and not hp.ordered
+                and len(hp.values) >= 3}  # fmt: skip
+
     def encode(self, hps: hp_module.HyperParameters) -> FloatArray:
         """A trial's hyperparameters as a unit vector, shape (d,)."""
         vector = np.empty(self.dim)

@@ -23,11 +23,12 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch import gp, observations, policy, trial_rules
+from kt_lrsearch import features, gp, observations, policy, trial_rules
 from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.encoding import SpaceEncoder
 from kt_lrsearch.files import is_local, save_json
 from kt_lrsearch.hooks import notify
+from kt_lrsearch.options import PolicyOptions, check_int
 
 TrialStatus = trial_module.TrialStatus
 
@@ -55,9 +56,11 @@ class GPEIOracle(keras_tuner.Oracle):
         num_candidates: Scrambled-Sobol candidates in more dimensions (>= 64).
         xi: EI's exploration margin at the first model-based trial, in units
             of the observations' standard deviation (scale-free, so one default
-            serves any objective). Decays linearly to 0 at the last trial of
-            the budget (see ``xi_decay``); the default 2.0 came from the sweep
-            recorded in docs/benchmarks.md.
+            serves any objective), divided by the number of tuned
+            hyperparameters d. Decays linearly to 0 at the last trial of the
+            budget (see ``xi_decay``); the default 2.0 came from the 1-D sweep
+            recorded in docs/benchmarks.md, the division by d from issue 12's
+            suite.
         min_distance: Unit-cube distance within which a candidate counts as
             already evaluated or running, and is never proposed.
         failure_penalty: Failed or diverged trials enter the GP at
@@ -65,6 +68,8 @@ class GPEIOracle(keras_tuner.Oracle):
         ei_stop_threshold: Stop the search once the best EI (objective units)
             falls below this value. None (the default) never stops early.
         xi_decay: Decay ``xi`` to 0 over ``max_trials`` (True), or keep it.
+        refine: In more than one dimension, polish the best candidates by a
+            local search on the acquisition (:mod:`kt_lrsearch.refine`).
         callbacks: Objects with ``on_trial_end(oracle, trial)``, called after
             each trial is recorded (see :mod:`kt_lrsearch.callbacks`), and
             optionally ``on_trial_begin(oracle, trial)``, called when a trial
@@ -73,7 +78,7 @@ class GPEIOracle(keras_tuner.Oracle):
             hangs the chief).
 
     Attributes:
-        options: The oracle's own options, a :class:`~kt_lrsearch.policy.PolicyOptions`.
+        options: The oracle's own options, a :class:`~kt_lrsearch.options.PolicyOptions`.
 
     Raises:
         ValueError: When an option is out of range, with the accepted range.
@@ -98,13 +103,15 @@ class GPEIOracle(keras_tuner.Oracle):
         failure_penalty: float = 0.5,
         ei_stop_threshold: float | None = None,
         xi_decay: bool = True,
+        refine: bool = True,
         callbacks: Sequence[Any] = (),
     ) -> None:
-        policy.check_int("max_trials", max_trials, 1, allow_none=True)
-        policy.check_int("seed", seed, 0, allow_none=True)
-        self.options = policy.PolicyOptions(
+        check_int("max_trials", max_trials, 1, allow_none=True)
+        check_int("seed", seed, 0, allow_none=True)
+        self.options = PolicyOptions(
             num_initial_points=num_initial_points, grid_size=grid_size,
-            num_candidates=num_candidates, xi=xi, xi_decay=xi_decay, min_distance=min_distance,
+            num_candidates=num_candidates, xi=xi, xi_decay=xi_decay, refine=refine,
+            min_distance=min_distance,
             failure_penalty=failure_penalty, ei_stop_threshold=ei_stop_threshold,
         )  # fmt: skip
         super().__init__(
@@ -222,7 +229,7 @@ class GPEIOracle(keras_tuner.Oracle):
 
     def set_state(self, state: dict[str, Any]) -> None:
         super().set_state(state)
-        self.options = policy.PolicyOptions(**state["gpei"])
+        self.options = PolicyOptions(**state["gpei"])
         self._cache = None
 
     # --------------------------------------------------------------- decisions
@@ -265,6 +272,7 @@ class GPEIOracle(keras_tuner.Oracle):
                 finished.observations, pending, self.options, dim=encoder.dim, seed=self.seed,
                 trials_so_far=len(self.trials), max_trials=self.max_trials, snap=encoder.snap,
                 is_taken=lambda point: self._is_taken(encoder.decode(point)),
+                gp_features=features.feature_map(encoder.categorical_axes()),
             )  # fmt: skip
         values, unit, reason = self._proposal(decision, encoder)
         return observations.view(decision, encoder, finished, pending, direction=direction,

@@ -25,20 +25,20 @@ were already tried or are running.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from kt_lrsearch import acquisition, gp, space
+from kt_lrsearch import acquisition, features, gp, refine, space
+from kt_lrsearch.options import PolicyOptions
 from kt_lrsearch.trial_rules import OK
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 Snap = Callable[[FloatArray], FloatArray]
 IsTaken = Callable[[FloatArray], bool]
+Model = gp.GaussianProcess | features.FeatureGP
 
 # How many initial-design (Sobol) indices to try before giving up on finding an
 # unseen point there, and how many EI-ranked candidates before random fallback.
@@ -48,68 +48,13 @@ MAX_CANDIDATE_TRIES = 256
 # scale that refines within one grid cell of a 2048-point Sobol set.
 LOCAL_CENTRES = 3
 LOCAL_SCALE = 0.05
+# Best candidates polished by the local search of kt_lrsearch.refine (d > 1).
+REFINE_STARTS = 5
 
 # What a decision asks of its caller.
 PROPOSE = "propose"  # next_point is the proposal
 EXHAUSTED = "exhausted"  # no candidate is free: fall back to random values, else stop
 STOP = "stop"  # end the search (reason says why)
-
-
-def check_int(name: str, value: Any, minimum: int, *, allow_none: bool = False) -> None:
-    """Raises ValueError naming the option unless ``value`` is an integer >= minimum."""
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"GPEIOracle: `{name}` must be an integer >= {minimum}, got {value!r}")
-
-
-def check_float(
-    name: str, value: Any, low: float, high: float = math.inf, *, allow_none: bool = False
-) -> None:
-    """Raises ValueError naming the option unless ``value`` is a number in [low, high)."""
-    if value is None and allow_none:
-        return
-    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
-    if not ok or not (low <= float(value) < high):
-        raise ValueError(f"GPEIOracle: `{name}` must be a number in [{low}, {high}), got {value!r}")
-
-
-@dataclasses.dataclass(frozen=True)
-class PolicyOptions:
-    """The oracle's own options (see :class:`~kt_lrsearch.oracle.GPEIOracle`).
-
-    Raises:
-        ValueError: When an option is out of range, naming it and the range.
-    """
-
-    num_initial_points: int | None = None
-    grid_size: int = 2048
-    num_candidates: int = 2048
-    xi: float = 2.0
-    xi_decay: bool = True
-    min_distance: float = 0.01
-    failure_penalty: float = 0.5
-    ei_stop_threshold: float | None = None
-
-    def __post_init__(self) -> None:
-        check_int("num_initial_points", self.num_initial_points, 1, allow_none=True)
-        check_int("grid_size", self.grid_size, 2048)
-        check_int("num_candidates", self.num_candidates, 64)
-        check_float("xi", self.xi, 0.0)
-        check_float("min_distance", self.min_distance, 0.0, 0.5)
-        check_float("failure_penalty", self.failure_penalty, 0.0)
-        check_float("ei_stop_threshold", self.ei_stop_threshold, 0.0, allow_none=True)
-        # Plain Python types: the options go into oracle.json.
-        for name, kind in (("grid_size", int), ("num_candidates", int), ("xi", float),
-                           ("xi_decay", bool), ("min_distance", float),
-                           ("failure_penalty", float)):  # fmt: skip
-            object.__setattr__(self, name, kind(getattr(self, name)))
-        if self.ei_stop_threshold is not None:
-            object.__setattr__(self, "ei_stop_threshold", float(self.ei_stop_threshold))
-
-    def initial_points(self, dim: int) -> int:
-        """Size of the initial design: the option, or d + 1 by default."""
-        return self.num_initial_points or dim + 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,7 +95,7 @@ class Posterior:
     log_ei: FloatArray
     allowed: BoolArray
     incumbent: float | None
-    model: gp.GaussianProcess
+    model: Model
     reference: float
     margin: float
     centre: FloatArray
@@ -179,14 +124,19 @@ class Decision:
     posterior: Posterior | None
 
 
-def current_xi(xi: float, decay: bool, trials_so_far: int, max_trials: int | None) -> float:
-    """EI's margin for the next decision: ``xi * remaining / (max_trials - 1)``.
+def current_xi(xi: float, decay: bool, trials_so_far: int, max_trials: int | None,
+               dim: int = 1) -> float:  # fmt: skip
+    """EI's margin for the next decision: ``(xi / dim) * remaining / (max_trials - 1)``.
 
     ``remaining = max(max_trials - trials_so_far - 1, 0)``: early evaluations
     explore (a large margin stops EI from creeping up a slope in small steps),
     the last ones, which decide the trial a user keeps, exploit. Without a
-    budget of at least 2, or with ``decay=False``, the margin stays ``xi``.
+    budget of at least 2, or with ``decay=False``, the fraction is 1. The
+    margin shrinks with the dimension: a few points in d dimensions leave the
+    posterior's uncertainty large almost everywhere, so EI explores by itself
+    and a margin only pushes proposals out to the corners (issue 12's trace).
     """
+    xi = xi / dim
     if not decay or not max_trials or max_trials < 2:
         return xi
     remaining = max(max_trials - trials_so_far - 1, 0)
@@ -211,7 +161,7 @@ def penalise(frame: FloatArray, ok: BoolArray, failure_penalty: float) -> FloatA
     return out
 
 
-def fantasise(model: gp.GaussianProcess, pending: FloatArray) -> gp.GaussianProcess:
+def fantasise(model: Model, pending: FloatArray) -> Model:
     """Kriging believer: pending points (r, d) return the current posterior mean.
 
     The mean stays put and the uncertainty (and so EI) shrinks around them, so
@@ -255,16 +205,19 @@ def candidate_set(obs: Observations, model_scores: FloatArray, options: PolicyOp
     return snap(np.concatenate([sobol, local]))
 
 
-def posterior(model: gp.GaussianProcess, obs: Observations, model_scores: FloatArray,
+def posterior(model: Model, obs: Observations, model_scores: FloatArray,
               pending: FloatArray, candidates: FloatArray, *, xi: float,
-              min_distance: float) -> Posterior:  # fmt: skip
+              min_distance: float, snap: Snap | None = None,
+              seed: tuple[int, ...] = (0,)) -> Posterior:  # fmt: skip
     """The fantasised GP and log-EI over the candidates.
 
     ``xi`` is in units of the observations' standard deviation; the EI margin
-    in score units is ``xi * scale`` of the GP's standardiser.
+    in score units is ``xi * scale`` of the GP's standardiser. With ``snap``
+    and d > 1, the ``REFINE_STARTS`` best allowed candidates are refined by a
+    local search on log-EI (:mod:`kt_lrsearch.refine`, seeded by ``seed``) and
+    the refined points are appended to the candidates.
     """
     model = fantasise(model, pending)
-    mean, std = model.predict(candidates)
     ok = obs.ok
     if ok.any():
         at_ok = model.predict(obs.unit[ok])[0]
@@ -274,10 +227,24 @@ def posterior(model: gp.GaussianProcess, obs: Observations, model_scores: FloatA
         incumbent = float(np.max(model_scores))
         centre = obs.unit[int(np.argmax(model_scores))]
     margin = xi * model.standardiser.scale
-    log_ei = acquisition.log_expected_improvement(mean, std, incumbent, xi=margin)
+
+    def log_ei(points: FloatArray) -> FloatArray:
+        mean, std = model.predict(points)
+        return acquisition.log_expected_improvement(mean, std, incumbent, xi=margin)
+
     taken = np.concatenate([obs.unit, pending])
-    return Posterior(candidates=candidates, mean=mean, std=std, log_ei=log_ei,
-                     allowed=allowed_mask(candidates, taken, min_distance),
+    mean, std = model.predict(candidates)
+    scores = acquisition.log_expected_improvement(mean, std, incumbent, xi=margin)
+    allowed = allowed_mask(candidates, taken, min_distance)
+    if snap is not None and candidates.shape[1] > 1:
+        starts = candidates[rank_candidates(scores, allowed)[:REFINE_STARTS]]
+        refined, refined_scores = refine.refine(log_ei, starts, snap=snap, seed=seed)
+        refined_mean, refined_std = model.predict(refined)
+        candidates = np.concatenate([candidates, refined])
+        mean, std = np.concatenate([mean, refined_mean]), np.concatenate([std, refined_std])
+        scores = np.concatenate([scores, refined_scores])
+        allowed = np.concatenate([allowed, allowed_mask(refined, taken, min_distance)])
+    return Posterior(candidates=candidates, mean=mean, std=std, log_ei=scores, allowed=allowed,
                      incumbent=incumbent if ok.any() else None, model=model,
                      reference=incumbent, margin=margin, centre=centre,
                      obs_mean=model.predict(obs.unit)[0])  # fmt: skip
@@ -330,7 +297,8 @@ def acquire(post: Posterior, ei_stop_threshold: float | None,
 
 def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, dim: int,
            seed: int, trials_so_far: int, max_trials: int | None, snap: Snap,
-           is_taken: IsTaken) -> Decision:  # fmt: skip
+           is_taken: IsTaken,
+           gp_features: features.Features | None = None) -> Decision:  # fmt: skip
     """The next point: initial design first, then the EI maximiser.
 
     The GP is fitted whenever there is an observation, also during the initial
@@ -346,16 +314,20 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
         max_trials: The budget, or None.
         snap: Moves points onto the values' embedding (see the module docstring).
         is_taken: Whether a point's values were tried or are running.
+        gp_features: Maps unit points to the GP's inputs (one-hot unordered
+            choices, :mod:`kt_lrsearch.features`); None: the unit points.
     """
     model_scores = penalise(obs.frame, obs.ok, options.failure_penalty)
     post = None
     if obs.unit.shape[0]:
-        model = gp.fit_gp(obs.unit, model_scores)
+        model = features.fit(obs.unit, model_scores, gp_features)
         candidates = candidate_set(obs, model_scores, options, dim=dim, seed=seed,
                                    trials_so_far=trials_so_far, snap=snap)  # fmt: skip
-        xi = current_xi(options.xi, options.xi_decay, trials_so_far, max_trials)
+        xi = current_xi(options.xi, options.xi_decay, trials_so_far, max_trials, dim)
         post = posterior(model, obs, model_scores, pending, candidates, xi=xi,
-                         min_distance=options.min_distance)  # fmt: skip
+                         min_distance=options.min_distance,
+                         snap=snap if options.refine else None,
+                         seed=(seed, trials_so_far))  # fmt: skip
     if trials_so_far < options.initial_points(dim) or post is None:
         point = initial_point(obs, pending, dim=dim, seed=seed, trials_so_far=trials_so_far,
                               min_distance=options.min_distance, snap=snap,

@@ -34,6 +34,13 @@ def test_xi_decays_linearly_to_zero_over_the_budget() -> None:
     assert policy.current_xi(0.5, True, 0, 1) == 0.5
 
 
+def test_the_margin_shrinks_with_the_dimension() -> None:
+    for dim in (1, 2, 6):
+        assert policy.current_xi(2.0, False, 3, 10, dim) == 2.0 / dim
+        assert policy.current_xi(2.0, True, 0, 10, dim) == 2.0 / dim
+        assert policy.current_xi(2.0, True, 9, 10, dim) == 0.0
+
+
 def test_failures_enter_below_the_worst_success() -> None:
     frame = np.array([0.2, np.nan, 0.6, np.inf])
     ok = np.array([True, False, True, False])

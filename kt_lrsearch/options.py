@@ -1,0 +1,74 @@
+"""The oracle's own options, validated, and the checks the oracle shares.
+
+Kept apart from :mod:`kt_lrsearch.policy` so the decision module holds only
+the decision; ``policy`` re-exports these names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+
+def check_int(name: str, value: Any, minimum: int, *, allow_none: bool = False) -> None:
+    """Raises ValueError naming the option unless ``value`` is an integer >= minimum."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"GPEIOracle: `{name}` must be an integer >= {minimum}, got {value!r}")
+
+
+def check_float(
+    name: str, value: Any, low: float, high: float = math.inf, *, allow_none: bool = False
+) -> None:
+    """Raises ValueError naming the option unless ``value`` is a number in [low, high)."""
+    if value is None and allow_none:
+        return
+    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
+    if not ok or not (low <= float(value) < high):
+        raise ValueError(f"GPEIOracle: `{name}` must be a number in [{low}, {high}), got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyOptions:
+    """The oracle's own options (see :class:`~kt_lrsearch.oracle.GPEIOracle`).
+
+    Raises:
+        ValueError: When an option is out of range, naming it and the range.
+    """
+
+    num_initial_points: int | None = None
+    grid_size: int = 2048
+    num_candidates: int = 2048
+    xi: float = 2.0
+    xi_decay: bool = True
+    refine: bool = True
+    min_distance: float = 0.01
+    failure_penalty: float = 0.5
+    ei_stop_threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        check_int("num_initial_points", self.num_initial_points, 1, allow_none=True)
+        check_int("grid_size", self.grid_size, 2048)
+        check_int("num_candidates", self.num_candidates, 64)
+        check_float("xi", self.xi, 0.0)
+        check_float("min_distance", self.min_distance, 0.0, 0.5)
+        check_float("failure_penalty", self.failure_penalty, 0.0)
+        check_float("ei_stop_threshold", self.ei_stop_threshold, 0.0, allow_none=True)
+        # Plain Python types: the options go into oracle.json.
+        for name, kind in (("grid_size", int), ("num_candidates", int), ("xi", float),
+                           ("xi_decay", bool), ("refine", bool), ("min_distance", float),
+                           ("failure_penalty", float)):  # fmt: skip
+            object.__setattr__(self, name, kind(getattr(self, name)))
+        if self.ei_stop_threshold is not None:
+            object.__setattr__(self, "ei_stop_threshold", float(self.ei_stop_threshold))
+
+    def initial_points(self, dim: int) -> int:
+        """Size of the initial design: the option, or d + 1 by default."""
+        return self.num_initial_points or dim + 1
+
+
+__all__ = ["PolicyOptions", "check_float", "check_int"]

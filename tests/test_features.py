@@ -1,0 +1,70 @@
+"""The GP's inputs: one-hot columns for unordered choices (kt_lrsearch.features)."""
+
+from __future__ import annotations
+
+import keras_tuner as kt
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kt_lrsearch import features, gp
+from kt_lrsearch.encoding import SpaceEncoder
+
+
+def mixed_space() -> kt.HyperParameters:
+    hp = kt.HyperParameters()
+    hp.Float("lr", 1e-4, 1e-1, sampling="log")
+    hp.Choice("optimizer", ["sgd", "adam", "rmsprop"])  # unordered: one-hot
+    hp.Choice("units", [16, 32, 64])  # numbers: ordered, stays one coordinate
+    hp.Choice("model", ["mlp", "cnn"])  # two values: one distance already
+    hp.Boolean("bias")
+    return hp
+
+
+def test_only_unordered_choices_of_three_or_more_values_are_categorical() -> None:
+    encoder = SpaceEncoder(mixed_space())
+    axes = encoder.categorical_axes()
+    assert list(axes) == [1]
+    assert axes[1].shape == (2,)  # three cells, two bounds
+
+
+def test_every_value_of_a_choice_gets_its_own_column() -> None:
+    encoder = SpaceEncoder(mixed_space())
+    space = mixed_space()
+    rows = []
+    for value in ["sgd", "adam", "rmsprop"]:
+        hps = space.copy()
+        hps.values.update({"optimizer": value})
+        rows.append(encoder.encode(hps))
+    out = features.one_hot(np.array(rows), encoder.categorical_axes())
+    assert out.shape == (3, 4 + 3)
+    np.testing.assert_array_equal(out[:, 4:], np.eye(3))
+    np.testing.assert_array_equal(out[:, :4], np.array(rows)[:, [0, 2, 3, 4]])
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=st.floats(0.0, 1.0), b=st.floats(0.0, 1.0), other=st.floats(0.0, 1.0))
+def test_any_two_different_values_are_equally_far_apart(a, b, other) -> None:
+    bounds = {1: np.array([1 / 3, 2 / 3])}
+    out = features.one_hot(np.array([[other, a], [other, b]]), bounds)
+    distance = np.linalg.norm(out[0] - out[1])
+    cell = np.searchsorted(bounds[1], [a, b], side="right")
+    same = cell[0] == cell[1]
+    assert distance == (0.0 if same else np.sqrt(2.0))
+
+
+def test_the_wrapped_gp_is_the_gp_fitted_on_the_features() -> None:
+    rng = np.random.default_rng(0)
+    unit = rng.random((8, 2))
+    scores = np.sin(5 * unit[:, 0]) + (unit[:, 1] > 0.5)
+    one_hot = features.feature_map({1: np.array([1 / 3, 2 / 3])})
+    model = features.fit(unit, scores, one_hot)
+    direct = gp.fit_gp(one_hot(unit), scores)
+    query = rng.random((5, 2))
+    np.testing.assert_allclose(model.predict(query), direct.predict(one_hot(query)))
+    more = model.condition_on(query[:2], np.zeros(2))
+    np.testing.assert_allclose(more.predict(query)[0],
+                               direct.condition_on(one_hot(query[:2]), np.zeros(2))
+                               .predict(one_hot(query))[0])  # fmt: skip
+    assert features.feature_map({}) is None
+    assert isinstance(features.fit(unit, scores, None), gp.GaussianProcess)
