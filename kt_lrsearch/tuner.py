@@ -47,7 +47,7 @@ class GPEITuner(ModelReuseTuner):
         max_retries_per_trial: As in ``keras_tuner.BayesianOptimization``.
         max_consecutive_failed_trials: As in ``keras_tuner.BayesianOptimization``.
         grid_size, num_candidates, xi, min_distance, failure_penalty,
-        ei_stop_threshold, xi_decay, callbacks: GPEIOracle's options.
+        ei_stop_threshold, xi_decay, refine, callbacks: GPEIOracle's options.
         **kwargs: Passed to ``keras_tuner.Tuner``.
     """
 
@@ -71,6 +71,7 @@ class GPEITuner(ModelReuseTuner):
         failure_penalty: float = 0.5,
         ei_stop_threshold: float | None = None,
         xi_decay: bool = True,
+        refine: bool = True,
         callbacks: Sequence[Any] = (),
         **kwargs: Any,
     ) -> None:
@@ -91,6 +92,7 @@ class GPEITuner(ModelReuseTuner):
             failure_penalty=failure_penalty,
             ei_stop_threshold=ei_stop_threshold,
             xi_decay=xi_decay,
+            refine=refine,
             callbacks=callbacks,
         )
         super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)

@@ -91,3 +91,15 @@ def test_gpei_tuner_is_a_drop_in_for_bayesian_optimization(tmp_path) -> None:
     assert len(again.oracle.trials) == 5
     again.search(x, y, epochs=2, batch_size=32, validation_split=0.25, verbose=0)
     assert len(again.oracle.trials) == 5
+
+
+def test_the_ready_tuner_takes_every_option_of_the_oracle() -> None:
+    import inspect
+
+    from kt_lrsearch import GPEITuner
+
+    def keyword_only(cls: type) -> dict[str, object]:
+        params = inspect.signature(cls.__init__).parameters.values()
+        return {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY}
+
+    assert keyword_only(GPEITuner) == keyword_only(GPEIOracle)
