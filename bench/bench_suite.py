@@ -256,17 +256,25 @@ def optuna_values(trial: Any, specs: list[Spec]) -> dict[str, Any]:
     return values
 
 
+# Proposals whose values repeat an earlier trial's in the same search, per oracle.
+DUPLICATES: dict[str, int] = {}
+
+
 def run_kt(oracle: kt.Oracle, problem: Problem, seed: int, workdir: str) -> tuple[float, list]:
     oracle._set_project_dir(workdir, "bench")
     oracle.verbose = 0
     observe = problem.observer(seed)
-    truth, observed, seconds = [], [], []
+    truth, observed, seconds, seen = [], [], [], set()
+    label = type(oracle).__name__
     for i in range(problem.budget):
         start = time.perf_counter()
         trial = oracle.create_trial("bench")
         seconds.append(time.perf_counter() - start)
         if trial.status != "RUNNING":
             break
+        key = json.dumps(trial.hyperparameters.values, sort_keys=True)
+        DUPLICATES[label] = DUPLICATES.get(label, 0) + (key in seen)
+        seen.add(key)
         truth.append(problem.score(trial.hyperparameters.values))
         observed.append(observe(trial.hyperparameters.values, i))
         oracle.update_trial(trial.trial_id, {"score": observed[-1]})
@@ -366,6 +374,7 @@ def main() -> None:
             cells = [f"{statistics.mean(regrets[n]):.4g} "
                      f"({1000 * statistics.median(times[n]):.0f})" for n in names]  # fmt: skip
             print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+        print(f"\nduplicate proposals so far (values equal to an earlier trial's): {DUPLICATES}")
 
 
 if __name__ == "__main__":
