@@ -14,7 +14,10 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
+from matplotlib.transforms import Bbox
 
 from kt_lrsearch.decision_view import AxisSlice, DecisionView
 from kt_lrsearch.files import atomic_path
@@ -22,7 +25,60 @@ from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK
 
 _BAND_Z = 1.959964  # 95% two-sided normal quantile
 _COLOURS = {"mean": "#1f4e79", "band": "#9ecae1", "obs": "#222222", "latest": "#d62728",
-            "failed": "#7f7f7f", "ei": "#2ca02c", "next": "#ff7f0e"}  # fmt: skip
+            "failed": "#7f7f7f", "ei": "#2ca02c", "next": "#ff7f0e", "best": "#ffbf00"}  # fmt: skip
+# Where a point's number may go, in points from the point, tried in order: clear
+# of the "latest" ring (radius ~6 pt), then further out (issue 13: "10" and "9"
+# overprinted as "19", a label hid under the ring).
+_LABEL_OFFSETS = [(dx, dy) for dy in (7, -15, 17, -25, 27, -35) for dx in (7, -15)]
+_CAPTIONS = {
+    "iteration": "Dots: evaluated values, numbered by trial; star: best trial; line and band: "
+                 "the GP's estimate with 95% uncertainty. Lower panel: expected improvement, "
+                 "where the next trial goes.",
+    "slices": "Each panel: the GP along one hyperparameter through the best point, the others "
+              "held there; green: expected improvement.",
+    "convergence": "Best score so far after each evaluation (star: the best trial); dots: "
+                   "each evaluation's own score.",
+}  # fmt: skip
+
+
+def unit_interval_metric(objective: str) -> bool:
+    """Whether ``objective`` names a score that lives in [0, 1] (accuracy, AUC)."""
+    name = objective.lower()
+    return "acc" in name or name.endswith("auc")
+
+
+def _clip_to_unit(ax: Axes) -> None:
+    """Keeps an accuracy axis inside [0, 1] (a divergence once stretched it to -0.4)."""
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, 0.0), min(high, 1.0))
+
+
+def declutter_labels(fig: Figure, labels: Sequence[Annotation],
+                     obstacles: Sequence[tuple[float, float]] = ()) -> None:  # fmt: skip
+    """Moves each point label to the first offset where it overlaps no earlier label.
+
+    Args:
+        fig: The figure, laid out and measured here with an Agg renderer.
+        labels: Annotations with offsets in points, in priority order.
+        obstacles: (x, y) data points of the labels' axes that labels should
+            not cover (the markers themselves).
+    """
+    if not labels:
+        return
+    if not hasattr(fig.canvas, "get_renderer"):
+        FigureCanvasAgg(fig)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    ax = labels[0].axes
+    pixels = ax.transData.transform(np.asarray(obstacles, dtype=float).reshape(-1, 2))
+    taken = [Bbox.from_bounds(px - 4, py - 4, 8, 8) for px, py in pixels]
+    for label in labels:
+        for offset in _LABEL_OFFSETS:
+            label.xyann = offset
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in taken):
+                break
+        taken.append(label.get_window_extent(renderer))
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 110) -> pathlib.Path:
@@ -70,7 +126,7 @@ def plot_iteration(
     fig = Figure(figsize=(8.0, 6.4), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2.2, 1.0))
     log_x = d.grid[0] > 0 and np.allclose(np.diff(np.log(d.grid)), np.log(d.grid[1] / d.grid[0]))
-    _draw_posterior(top, d, objective)
+    labels = _draw_posterior(top, d, objective)
     _draw_acquisition(bottom, d, budget_spent)
     for ax in (top, bottom):
         ax.set_xscale("log" if log_x else "linear")
@@ -78,10 +134,13 @@ def plot_iteration(
     bottom.set_xlabel(_x_label(d) + (" (log scale)" if log_x else ""))
     heading = f"{title}: " if title else ""
     fig.suptitle(f"{heading}after {iteration} evaluation{'s' if iteration != 1 else ''}")
+    fig.supxlabel(_CAPTIONS["iteration"], fontsize=8, color="#555555", wrap=True)
+    declutter_labels(fig, labels, [(a.xy[0], a.xy[1]) for a in labels])
     return fig
 
 
-def _draw_posterior(ax: Axes, d: DecisionView, objective: str) -> None:
+def _draw_posterior(ax: Axes, d: DecisionView, objective: str) -> list[Annotation]:
+    """Draws the top panel; returns the point labels, best trial first."""
     if d.has_model:
         lo, hi = d.mean - _BAND_Z * d.std, d.mean + _BAND_Z * d.std
         ax.fill_between(d.grid, lo, hi, color=_COLOURS["band"], alpha=0.5, label="95% band")
@@ -89,30 +148,36 @@ def _draw_posterior(ax: Axes, d: DecisionView, objective: str) -> None:
     status = np.asarray(d.obs_status)
     ok = status == OK
     bad = ~ok
-    order = d.trial_numbers  # the numbers the console, report and CSV use
-    ax.scatter(d.obs_x[ok], d.obs_scores[ok], color=_COLOURS["obs"], zorder=3, s=28,
+    unit = unit_interval_metric(objective)
+    # Failed points sit where the GP saw them, but never below an accuracy axis.
+    shown = np.where(ok, d.obs_scores, np.maximum(d.obs_model_scores, 0.0) if unit
+                     else d.obs_model_scores)  # fmt: skip
+    ax.scatter(d.obs_x[ok], shown[ok], color=_COLOURS["obs"], zorder=3, s=28,
                label="observations")  # fmt: skip
     if bad.any():
         label = " / ".join(sorted({s.lower() for s in status[bad]} & {"failed", "diverged"}))
-        ax.scatter(d.obs_x[bad], d.obs_model_scores[bad], marker="x", color=_COLOURS["failed"],
+        ax.scatter(d.obs_x[bad], shown[bad], marker="x", color=_COLOURS["failed"],
                    zorder=3, s=45, label=f"{label} (penalised)")  # fmt: skip
     latest = len(status) - 1
     if latest >= 0:
-        y_latest = d.obs_scores[latest] if ok[latest] else d.obs_model_scores[latest]
-        ax.scatter([d.obs_x[latest]], [y_latest], s=140, facecolors="none",
+        ax.scatter([d.obs_x[latest]], [shown[latest]], s=140, facecolors="none",
                    edgecolors=_COLOURS["latest"], lw=2, zorder=4, label="latest")  # fmt: skip
-    for number, x, y, good, model_y in zip(
-        order, d.obs_x, d.obs_scores, ok, d.obs_model_scores, strict=True
-    ):
-        ax.annotate(str(number), (x, y if good else model_y), textcoords="offset points",
-                    xytext=(4, 5), fontsize=8)  # fmt: skip
     best = d.best_index
     if best is not None:
-        ax.axhline(d.obs_scores[best], color=_COLOURS["obs"], lw=0.8, ls=":",
-                   label=f"best so far {d.obs_scores[best]:.4g}")  # fmt: skip
+        ax.scatter([d.obs_x[best]], [shown[best]], marker="*", s=220, color=_COLOURS["best"],
+                   edgecolors=_COLOURS["obs"], lw=0.8, zorder=5,
+                   label=f"best: trial {d.trial_numbers[best]}, "
+                         f"{d.obs_scores[best]:.4g}")  # fmt: skip
+    order = ([best] if best is not None else []) + [i for i in range(len(status)) if i != best]
+    labels = [ax.annotate(str(d.trial_numbers[i]), (d.obs_x[i], shown[i]),
+                          textcoords="offset points", xytext=_LABEL_OFFSETS[0], fontsize=8)
+              for i in order]  # fmt: skip
     goal = " (maximised)" if d.direction == "max" else " (minimised)"
     ax.set_ylabel(objective.replace("_", " ") + goal)
+    if unit:
+        _clip_to_unit(ax)
     ax.legend(loc="best", fontsize=8, framealpha=0.85)
+    return labels
 
 
 def _draw_acquisition(ax: Axes, d: DecisionView, budget_spent: bool) -> None:
@@ -183,6 +248,10 @@ def plot_slices(
     heading = f"{title}: " if title else ""
     fig.suptitle(f"{heading}after {iteration} evaluation{'s' if iteration != 1 else ''}; "
                  "each panel: one hyperparameter, the others at the incumbent")  # fmt: skip
+    if unit_interval_metric(objective):
+        for ax in axes[: len(d.slices)]:
+            _clip_to_unit(ax)
+    fig.supxlabel(_CAPTIONS["slices"], fontsize=8, color="#555555")
     return fig
 
 
@@ -232,15 +301,28 @@ def best_so_far(scores: Sequence[float], direction: str) -> np.ndarray:
 def plot_convergence(
     scores: Sequence[float], statuses: Sequence[str], *, direction: str, objective: str
 ) -> Figure:
-    """Best-so-far objective against the evaluation number; failures marked."""
+    """Best-so-far objective against the evaluation number; failures marked.
+
+    The best-so-far line runs half a step past the last evaluation, so an
+    improvement at the last trial shows as a level, not a bare vertical edge.
+    """
     fig = Figure(figsize=(7.0, 4.0), layout="constrained")
     ax = fig.subplots()
     n = np.arange(1, len(scores) + 1)
     values = np.asarray(scores, dtype=np.float64)
     good = np.isfinite(values) & (np.asarray(statuses) == OK)
-    ax.plot(n, best_so_far(scores, direction), drawstyle="steps-post", color=_COLOURS["mean"],
-            lw=2, label="best so far")  # fmt: skip
+    running = best_so_far(scores, direction)
+    if n.size:
+        ax.plot(np.append(n, n[-1] + 0.5), np.append(running, running[-1]),
+                drawstyle="steps-post", color=_COLOURS["mean"], lw=2,
+                label="best so far")  # fmt: skip
     ax.scatter(n[good], values[good], color=_COLOURS["obs"], s=25, zorder=3, label="evaluation")
+    if good.any():
+        pick = np.flatnonzero(good)[np.argmax(values[good] if direction == "max"
+                                              else -values[good])]  # fmt: skip
+        ax.scatter([n[pick]], [values[pick]], marker="*", s=220, color=_COLOURS["best"],
+                   edgecolors=_COLOURS["obs"], lw=0.8, zorder=4,
+                   label=f"best: trial {n[pick]}, {values[pick]:.4g}")  # fmt: skip
     failed = np.isin(np.asarray(statuses), [FAILED, DIVERGED])
     if failed.any():
         low = np.nanmin(values[good]) if good.any() else 0.0
@@ -249,9 +331,14 @@ def plot_convergence(
     ax.set_xlabel("evaluation")
     ax.set_ylabel(objective.replace("_", " "))
     ax.set_xticks(n)
+    if n.size:
+        ax.set_xlim(0.5, n[-1] + 0.5)
+    if unit_interval_metric(objective):
+        _clip_to_unit(ax)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     ax.set_title("Convergence")
+    fig.supxlabel(_CAPTIONS["convergence"], fontsize=8, color="#555555")
     return fig
 
 

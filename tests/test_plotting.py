@@ -78,3 +78,67 @@ def test_convergence_and_gif(tmp_path, snapshot) -> None:
         assert image.format == "GIF" and image.n_frames == 2
     with pytest.raises(ValueError, match="no frames"):
         plotting.write_gif([], tmp_path / "empty.gif")
+
+
+def crowded(snapshot):
+    """The snapshot with 10 observations, trials 9 and 10 at almost the same point."""
+    import dataclasses
+
+    x = np.array([1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.0301, 0.0304])
+    scores = np.array([0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.60, 0.601])
+    status = ("COMPLETED",) * 10
+    return dataclasses.replace(
+        snapshot, obs_x=x, obs_unit=np.log10(x)[:, None], obs_scores=scores,
+        obs_model_scores=scores, obs_mean=scores, obs_status=status,
+        obs_values=tuple({"learning_rate": v} for v in x),
+        obs_trial_ids=tuple(f"{i:02d}" for i in range(10)),
+    )  # fmt: skip
+
+
+def test_point_labels_never_overlap_and_the_best_trial_is_starred(snapshot) -> None:
+    fig = plotting.plot_iteration(crowded(snapshot), iteration=10, objective="val_accuracy")
+    top = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    fig.draw_without_rendering()
+    boxes = [t.get_window_extent(renderer) for t in top.texts]
+    assert sorted(t.get_text() for t in top.texts) == sorted(str(i) for i in range(1, 11))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+    labels = top.get_legend_handles_labels()[1]
+    assert "best: trial 10, 0.601" in labels
+    assert fig._supxlabel.get_text().startswith("Dots: evaluated values")
+
+
+def test_an_accuracy_axis_stays_within_zero_and_one(snapshot) -> None:
+    import dataclasses
+
+    status = np.asarray(snapshot.obs_status)
+    assert (status != "COMPLETED").any()
+    # As after a divergence: the GP saw the failed trials far below every score.
+    deep = dataclasses.replace(
+        snapshot, obs_model_scores=np.where(status == "COMPLETED", snapshot.obs_scores, -0.4)
+    )
+    low, high = (
+        plotting.plot_iteration(deep, iteration=5, objective="val_accuracy").axes[0].get_ylim()
+    )
+    assert 0.0 <= low < high <= 1.0
+    # Any other objective keeps its scale: the failed trials show where the GP saw them.
+    low, _ = plotting.plot_iteration(deep, iteration=5, objective="score").axes[0].get_ylim()
+    assert low <= -0.4
+    assert plotting.unit_interval_metric("val_accuracy") and plotting.unit_interval_metric("auc")
+    assert not plotting.unit_interval_metric("val_loss")
+
+
+@pytest.mark.parametrize("direction", ["max", "min"])
+def test_the_convergence_line_reaches_the_last_improvement(direction) -> None:
+    scores = [0.30, 0.50, 0.516, 0.40, 0.5218]
+    if direction == "min":
+        scores = [1 - s for s in scores]
+    fig = plotting.plot_convergence(scores, ["COMPLETED"] * 5, direction=direction,
+                                    objective="score")  # fmt: skip
+    ax = fig.axes[0]
+    x, y = ax.lines[0].get_data()
+    assert x[-1] > 5 and y[-1] == pytest.approx(scores[-1])
+    assert ax.get_xlim()[1] >= x[-1]
+    assert f"best: trial 5, {scores[-1]:.4g}" in ax.get_legend_handles_labels()[1]
