@@ -176,8 +176,12 @@ def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: rerun the same command to resume the run in {out}", err=True)
         sys.exit(130)
-    best = results["best"]
-    if best:
+    best, advice = results["best"], results.get("recommendation")
+    if advice:
+        click.echo(f"recommended learning rate {advice['shown']}; best trial: "
+                   f"{best['learning_rate']:.4g} (validation accuracy {best['score']:.4f}); "
+                   f"report: {out}/report.html")  # fmt: skip
+    elif best:
         click.echo(
             f"best learning rate {best['learning_rate']:.4g} "
             f"(validation accuracy {best['score']:.4f}); report: {out}/report.html"

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from kt_lrsearch import trial_rules
+from kt_lrsearch import recommendation, trial_rules
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -127,6 +127,16 @@ class DecisionView:
     stop_reason: str
     exhausted: bool = False
     slices: tuple[AxisSlice, ...] = ()
+    noise_sd: float = float("nan")
+
+    def recommend(self, rule: str = recommendation.GRID) -> recommendation.Recommendation | None:
+        """The recommended value and its range (1-D numeric searches; else None)."""
+        if self.grid is None or self.obs_x is None or not self.has_model:
+            return None
+        ok = np.asarray(self.obs_status) == trial_rules.OK
+        return recommendation.recommend(self.grid, self.mean, self.noise_sd, self.obs_x,
+                                        self.obs_mean, ok, direction=self.direction,
+                                        rule=rule)  # fmt: skip
 
     @property
     def has_model(self) -> bool:

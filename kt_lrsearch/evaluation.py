@@ -23,8 +23,12 @@ def final_evaluation(
     dataset: data_module.Dataset,
     run_dir: pathlib.Path,
     echo: Callable[[str], None],
+    learning_rate: float | None = None,
 ) -> dict[str, Any] | None:
-    """Retrains the best rate on train + validation; one evaluation on test."""
+    """Retrains ``learning_rate`` (the recommendation) on train + validation; tests once.
+
+    Without ``learning_rate``, the best trial's rate is retrained.
+    """
     import keras_tuner as kt
     import numpy as np
 
@@ -32,7 +36,7 @@ def final_evaluation(
     if not best or best[0].score is None or not math.isfinite(best[0].score):
         echo("no completed trial: nothing to retrain")
         return None
-    lr = best[0].hyperparameters.values["learning_rate"]
+    lr = learning_rate or best[0].hyperparameters.values["learning_rate"]
     final = previous_final(run_dir)
     if (
         final is not None

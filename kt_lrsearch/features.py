@@ -75,6 +75,10 @@ class FeatureGP:
     def standardiser(self) -> gp.Standardiser:
         return self.model.standardiser
 
+    @property
+    def hyperparameters(self) -> gp.GPHyperparameters:
+        return self.model.hyperparameters
+
     def predict(self, x_query: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Posterior (mean, std), each (k,), at unit points (k, d)."""
         return self.model.predict(self.features(x_query))

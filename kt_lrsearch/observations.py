@@ -123,7 +123,13 @@ def view(decision: Decision, encoder: SpaceEncoder, finished: FinishedTrials,
             if post is not None and not numeric
             else ()
         ),
+        noise_sd=_noise_sd(post.model) if post else float("nan"),
     )
+
+
+def _noise_sd(model: policy.Model) -> float:
+    """The GP's observation-noise standard deviation in objective units."""
+    return float(np.sqrt(model.hyperparameters.noise_variance) * model.standardiser.scale)
 
 
 def _observed_x(finished: FinishedTrials, name: str) -> FloatArray:

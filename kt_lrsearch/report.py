@@ -21,6 +21,7 @@ from kt_lrsearch import trial_rules
 from kt_lrsearch.files import atomic_write_text
 from kt_lrsearch.plotting import plot_convergence, save_figure, write_gif
 from kt_lrsearch.progress import DURATIONS
+from kt_lrsearch.recommendation import Recommendation, bound_warning
 
 FIELDS = ("trial", "learning_rate", "score", "status", "duration_s")
 
@@ -54,10 +55,18 @@ def _best(trials: list[dict[str, Any]], direction: str) -> dict[str, Any] | None
 
 def write_artifacts(run_dir: str | os.PathLike[str], *, config: dict[str, Any],
                     trials: list[dict[str, Any]], final: dict[str, Any] | None,
-                    objective: str, direction: str) -> dict[str, Any]:  # fmt: skip
-    """Writes results.json, results.csv, convergence.png, search.gif, report.html."""
+                    objective: str, direction: str,
+                    recommendation: Recommendation | None = None) -> dict[str, Any]:  # fmt: skip
+    """Writes results.json, results.csv, convergence.png, search.gif, report.html.
+
+    results.json's ``recommendation`` is the model's rate and range (None when
+    there is none); ``warnings`` lists what the user should act on.
+    """
     run_dir = pathlib.Path(run_dir)
+    warning = bound_warning(recommendation) if recommendation else None
     results = {"config": config, "objective": objective, "direction": direction,
+               "recommendation": recommendation.as_dict() if recommendation else None,
+               "warnings": [warning] if warning else [],
                "trials": trials, "best": _best(trials, direction), "final": final}  # fmt: skip
     atomic_write_text(run_dir / "results.json", json.dumps(results, indent=2))
     buffer = io.StringIO()
@@ -98,10 +107,18 @@ def render_html(run_dir: pathlib.Path, results: dict[str, Any],
         for t in results["trials"]
     )
     best, final = results["best"], results["final"]
-    summary = [f"<li>trials: {len(results['trials'])}</li>"]
+    summary = []
+    advice = results.get("recommendation")
+    if advice:
+        summary.append(f"<li>recommended learning rate: <b>{advice['learning_rate']:.2g}</b> "
+                       f"(range {advice['range'][0]:.2g} to {advice['range'][1]:.2g}: rates "
+                       "the model cannot tell apart)</li>")  # fmt: skip
+    summary += [f'<li class="warning">warning: {html.escape(w)}</li>'
+                for w in results.get("warnings", [])]  # fmt: skip
+    summary.append(f"<li>trials: {len(results['trials'])}</li>")
     if best:
         summary.append(
-            f"<li>best learning rate: <b>{best['learning_rate']:.4g}</b> "
+            f"<li>best trial: learning rate {best['learning_rate']:.4g} "
             f"({html.escape(results['objective'])} {best['score']:.4f}, trial {best['trial']})</li>"
         )
     if final:

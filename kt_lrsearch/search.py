@@ -21,6 +21,7 @@ from kt_lrsearch.callbacks import IterationPlotter
 from kt_lrsearch.distributed import LOOPBACK
 from kt_lrsearch.evaluation import final_evaluation
 from kt_lrsearch.progress import TrialLog
+from kt_lrsearch.recommendation import GRID, Recommendation, bound_warning
 from kt_lrsearch.replay import TITLE, redraw_missing_figures, replay_figures
 from kt_lrsearch.report import load_trials, write_artifacts
 from kt_lrsearch.run_config import (
@@ -41,6 +42,10 @@ if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
 
     from kt_lrsearch.oracle import GPEIOracle
     from kt_lrsearch.training import LRHyperModel
+
+# Which rate the recommendation names: the grid's best posterior mean or the best
+# tried rate's (measured in docs/benchmarks.md, "The recommendation").
+RULE = GRID
 
 
 def run_search(
@@ -91,8 +96,10 @@ def run_search(
                                    run_dir / PLOTS)  # fmt: skip
     if drawn:
         echo(f"drew {len(drawn)} iteration figure(s) an interrupted run had not written")
-    final = final_evaluation(oracle, hypermodel, config, dataset, run_dir, echo)
-    return _write_artifacts(oracle, config, run_dir, final)
+    advice = recommend(oracle, echo)
+    final = final_evaluation(oracle, hypermodel, config, dataset, run_dir, echo,
+                             learning_rate=advice.value if advice else None)  # fmt: skip
+    return _write_artifacts(oracle, config, run_dir, final, advice)
 
 
 def _validate_distribution(workers: int, worker_command: Sequence[str], host: str,
@@ -233,12 +240,28 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
     trials = list(oracle.trials.values())
     written = replay_figures(lambda: _oracle(config, []), trials, run_dir / PLOTS)
     echo(f"redrew {len(written)} iteration figure(s) from {len(trials)} trial(s)")
-    return _write_artifacts(oracle, config, run_dir, previous_final(run_dir))
+    return _write_artifacts(oracle, config, run_dir, previous_final(run_dir),
+                            recommend(oracle, echo))  # fmt: skip
+
+
+def recommend(oracle: GPEIOracle, echo: Callable[[str], None]) -> Recommendation | None:
+    """The model's recommended rate and range (see kt_lrsearch.recommendation), echoed."""
+    advice = oracle.decision_view().recommend(RULE)
+    if advice is None:
+        return None
+    echo(f"recommended learning rate {advice.value:.2g} (range {advice.low:.2g} to "
+         f"{advice.high:.2g}, where the model cannot tell rates apart)")  # fmt: skip
+    warning = bound_warning(advice)
+    if warning:
+        echo(f"warning: {warning}")
+    return advice
 
 
 def _write_artifacts(oracle: GPEIOracle, config: SearchConfig, run_dir: pathlib.Path,
-                     final: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
+                     final: dict[str, Any] | None,
+                     advice: Recommendation | None) -> dict[str, Any]:  # fmt: skip
     return write_artifacts(run_dir, config=dataclasses.asdict(config),
                            trials=load_trials(oracle, run_dir), final=final,
                            objective=oracle.objective.name,
-                           direction=oracle.objective.direction)  # fmt: skip
+                           direction=oracle.objective.direction,
+                           recommendation=advice)  # fmt: skip

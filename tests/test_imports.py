@@ -16,6 +16,7 @@ HEAVY = ("tensorflow", "keras", "keras_tuner", "matplotlib", "click", "scipy")
 ALLOWED = {
     "acquisition": {"numpy"},
     "refine": {"numpy"},
+    "recommendation": {"numpy"},
     "features": {"numpy", "kt_lrsearch"},
     "space": {"numpy", "tensorflow"},  # tensorflow only lazily, for the Sobol op
     "gp": {"numpy", "scipy", "tensorflow", "tensorflow_probability"},

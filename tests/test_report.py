@@ -51,3 +51,28 @@ def test_progress_line_uses_the_same_numbers_and_objective(tmp_path) -> None:
     assert [line.split("  ")[0].split("] ")[1] for line in lines] == [
         "trial 1/4", "trial 2/4", "trial 3/4", "trial 4/4"]  # fmt: skip
     assert "score=diverged" in lines[2] and "best=0.4000" in lines[3]
+
+
+def test_the_recommendation_leads_results_and_report_with_its_bound_warning(tmp_path) -> None:
+    oracle = minimised_search(tmp_path, [])
+    advice = oracle.decision_view().recommend()
+    assert advice is not None and advice.low <= advice.value <= advice.high
+    results = write_artifacts(tmp_path, config={}, trials=load_trials(oracle, tmp_path),
+                              final=None, objective="score", direction="min",
+                              recommendation=advice)  # fmt: skip
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["recommendation"]["learning_rate"] == advice.value
+    assert saved["recommendation"]["range"] == [advice.low, advice.high]
+    assert results["warnings"] == ([] if advice.at_bound is None else saved["warnings"])
+    page = (tmp_path / "report.html").read_text()
+    assert page.index("recommended learning rate") < page.index("best trial") < page.index(
+        "<h2>Trials</h2>")  # fmt: skip
+    # At a bound, the warning says so and how to widen the range, in both places.
+    import dataclasses
+
+    upper = dataclasses.replace(advice, at_bound="upper")
+    write_artifacts(tmp_path, config={}, trials=load_trials(oracle, tmp_path), final=None,
+                    objective="score", direction="min", recommendation=upper)  # fmt: skip
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert len(saved["warnings"]) == 1 and "--lr-max" in saved["warnings"][0]
+    assert "warning: " in (tmp_path / "report.html").read_text()

@@ -47,11 +47,15 @@ def test_quick_search_writes_every_artifact(quick_run) -> None:
     assert results["best"]["score"] == max(t["score"] for t in results["trials"])
     assert results["best"]["score"] > 0.2  # 800 images, 1 epoch: clearly above chance (0.1)
     assert 0 < results["final"]["test_accuracy"] <= 1 and results["final"]["test_images"] == 1000
+    advice = results["recommendation"]
+    low, high = advice["range"]
+    assert 1e-4 <= low <= advice["learning_rate"] <= high <= 1e-1
+    assert results["final"]["learning_rate"] == advice["learning_rate"]  # retrained
     with open(out / "results.csv") as handle:
         assert len(list(csv.DictReader(handle))) == 6
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 6 and "data:image/gif;base64," in page
-    assert "trial 6/6" in result.stdout and "best learning rate" in result.stdout
+    assert "trial 6/6" in result.stdout and "recommended learning rate" in result.stdout
 
 
 @pytest.mark.slow
@@ -65,7 +69,9 @@ def test_report_regenerates_without_training(quick_run) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(list((out / "plots").glob("iteration_*.png"))) == 5
     assert (out / "report.html").exists()
-    assert json.loads((out / "results.json").read_text())["trials"] == before["trials"]
+    after = json.loads((out / "results.json").read_text())
+    assert after["trials"] == before["trials"]
+    assert after["recommendation"] == before["recommendation"]
 
 
 @pytest.mark.slow

@@ -1,0 +1,99 @@
+"""The recommended rate and its range (kt_lrsearch.recommendation), on arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from kt_lrsearch import recommendation as rec
+
+GRID = np.logspace(-4, -1, 301)
+G = np.log10(GRID)
+
+
+def peak(centre: float, width: float = 0.4) -> np.ndarray:
+    return 0.2 + 0.6 * np.exp(-0.5 * ((G - centre) / width) ** 2)
+
+
+def test_an_interior_peak_gives_its_rate_and_a_range_around_it() -> None:
+    mean = peak(-2.0)
+    out = rec.recommend(GRID, mean, 0.05, np.array([1e-4, 1e-1]), np.array([0.2, 0.2]),
+                        np.array([True, True]), direction="max")  # fmt: skip
+    assert out.value == pytest.approx(1e-2)
+    # Within 0.05 of the top of 0.6 * exp(-g^2 / 0.32): |g| <= 0.4 * sqrt(2 ln(0.6/0.55)).
+    half = 0.4 * np.sqrt(2 * np.log(0.6 / 0.55))
+    assert np.log10(out.low) == pytest.approx(-2.0 - half, abs=0.011)
+    assert np.log10(out.high) == pytest.approx(-2.0 + half, abs=0.011)
+    assert out.at_bound is None and rec.bound_warning(out) is None
+    assert out.as_dict()["shown"] == f"0.01 (range {out.low:.2g} to {out.high:.2g})"
+
+
+@pytest.mark.parametrize(("centre", "side", "flag"), [(-0.5, "upper", "--lr-max"),
+                                                       (-4.5, "lower", "--lr-min")])  # fmt: skip
+def test_a_best_at_the_edge_of_the_range_is_flagged(centre, side, flag) -> None:
+    out = rec.recommend(GRID, peak(centre), 0.01, np.array([1e-4, 1e-1]), np.array([0.5, 0.5]),
+                        np.array([True, True]), direction="max")  # fmt: skip
+    assert out.at_bound == side
+    warning = rec.bound_warning(out)
+    assert flag in warning and ("above" if side == "upper" else "below") in warning
+
+
+def test_a_minimised_objective_recommends_its_lowest_mean() -> None:
+    loss = 2.0 - peak(-3.0)
+    out = rec.recommend(GRID, loss, 0.02, np.array([1e-3, 1e-2]), np.array([1.4, 1.9]),
+                        np.array([True, True]), direction="min")  # fmt: skip
+    assert out.value == pytest.approx(1e-3) and out.mean == pytest.approx(1.2)
+    tried = rec.recommend(GRID, loss, 0.02, np.array([1e-3, 1e-2]), np.array([1.4, 1.9]),
+                          np.array([True, True]), direction="min", rule=rec.TRIED)  # fmt: skip
+    assert tried.value == 1e-3 and tried.rule == rec.TRIED
+
+
+def test_the_tried_rule_skips_failed_trials_and_needs_one_completed() -> None:
+    mean = peak(-2.0)
+    obs_x, obs_mean = np.array([1e-2, 3e-3]), np.array([0.79, 0.6])
+    out = rec.recommend(GRID, mean, 0.05, obs_x, obs_mean, np.array([False, True]),
+                        direction="max", rule=rec.TRIED)  # fmt: skip
+    assert out.value == 3e-3
+    assert rec.recommend(GRID, mean, 0.05, obs_x, obs_mean, np.array([False, False]),
+                         direction="max", rule=rec.TRIED) is None  # fmt: skip
+    assert rec.recommend(GRID, np.empty(0), 0.05, obs_x, obs_mean, np.array([True, True]),
+                         direction="max") is None  # fmt: skip
+    with pytest.raises(ValueError, match="rule"):
+        rec.recommend(GRID, mean, 0.05, obs_x, obs_mean, np.array([True, True]),
+                      direction="max", rule="luckiest")  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    mean=hnp.arrays(np.float64, 40, elements=st.floats(-5, 5)),
+    noise=st.floats(0.0, 3.0),
+    direction=st.sampled_from(["max", "min"]),
+)
+def test_the_range_is_the_close_run_around_the_pick(mean, noise, direction) -> None:
+    grid = np.logspace(-4, -1, 40)
+    out = rec.recommend(grid, mean, noise, grid[[0, -1]], mean[[0, -1]], np.array([True, True]),
+                        direction=direction)  # fmt: skip
+    first, last = np.searchsorted(grid, [out.low, out.high])
+    assert out.low <= out.value <= out.high
+    frame = mean if direction == "max" else -mean
+    inside = frame[first : last + 1]
+    assert np.all(inside >= frame.max() - noise)
+    # The run stops where the next mean falls short (or at the grid's ends).
+    assert first == 0 or frame[first - 1] < frame.max() - noise
+    assert last == grid.size - 1 or frame[last + 1] < frame.max() - noise
+
+
+def test_no_rate_beyond_the_tried_ones_is_recommended_but_the_bound_is_still_flagged() -> None:
+    rising = 0.2 + 0.6 * (G + 4) / 3  # the model believes "higher is better" to the bound
+    obs_x = np.array([1e-4, 1e-3, 1e-2])
+    out = rec.recommend(GRID, rising, 0.01, obs_x, np.interp(np.log10(obs_x), G, rising),
+                        np.array([True, True, True]), direction="max")  # fmt: skip
+    assert out.value == pytest.approx(1e-2) and out.high == pytest.approx(1e-2)
+    warning = rec.bound_warning(out)
+    assert out.at_bound == "upper" and "(0.1)" in warning and warning.endswith("--lr-max 1")
+    free = rec.recommend(GRID, rising, 0.01, obs_x, obs_x, np.array([True, True, True]),
+                         direction="max", within_tried=False)  # fmt: skip
+    assert free.value == pytest.approx(1e-1)
