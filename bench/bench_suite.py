@@ -167,7 +167,7 @@ def lr_table(name: str, budget: int = 10) -> Problem:
     seeds, an evaluation sees one seed's curve, both linear in log10(lr)."""
     with open(TABLES) as f:
         tables = json.load(f)
-    grid = np.log10(tables["grid"])
+    grid = np.log10(tables[name].get("grid", tables["grid"]))
     rows = np.asarray(tables[name]["val_accuracy"])
     mean = rows.mean(axis=0)
 
