@@ -61,7 +61,7 @@ def measure(name: str, seeds: int, ds: data.Dataset) -> dict:
         row = []
         for lr in grid:
             # No clear_session(): the hypermodel reuses its model and resets its
-            # weights (what ModelReuseTuner does); clearing under it crashed.
+            # weights, as ModelReuseTuner does.
             hp = kt.HyperParameters()
             hp.Fixed("learning_rate", float(lr))
             result = hypermodel.fit(hp, hypermodel.build(hp), x, y, validation_data=val,
