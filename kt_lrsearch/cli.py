@@ -177,7 +177,7 @@ def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
         click.echo(f"\ninterrupted: rerun the same command to resume the run in {out}", err=True)
         sys.exit(130)
     best, advice = results["best"], results.get("recommendation")
-    if advice:
+    if advice and best:
         click.echo(f"recommended learning rate {advice['shown']}; best trial: "
                    f"{best['learning_rate']:.4g} (validation accuracy {best['score']:.4f}); "
                    f"report: {out}/report.html")  # fmt: skip

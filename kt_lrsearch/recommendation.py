@@ -94,22 +94,23 @@ def recommend(grid: FloatArray, mean: FloatArray, noise_sd: float, obs_x: FloatA
             grid's best).
 
     Returns:
-        None before the GP exists or, under ``TRIED``, before any completed trial.
+        None before the GP exists or before any trial completed (a model of
+        failures alone recommends nothing).
     """
     if rule not in (GRID, TRIED):
         raise ValueError(f"rule must be {GRID!r} or {TRIED!r}, got {rule!r}")
     grid, mean = np.asarray(grid, dtype=np.float64), np.asarray(mean, dtype=np.float64)
-    if mean.size == 0 or mean.size != grid.size:
+    ok = np.asarray(ok, dtype=bool)
+    if mean.size == 0 or mean.size != grid.size or not ok.any():
         return None
     sign = 1.0 if direction == "max" else -1.0
     frame = sign * mean
-    ok = np.asarray(ok, dtype=bool)
     obs_x = np.asarray(obs_x, dtype=np.float64)
     # The model's belief about where the best lies decides the bound warning.
     belief = int(np.argmax(frame))
     edge = max(1, round(BOUND_FRACTION * (grid.size - 1)))
     at_bound = "lower" if belief < edge else "upper" if belief > grid.size - 1 - edge else None
-    if within_tried and ok.any():
+    if within_tried:
         # Beyond the outermost tried rates the mean is extrapolation: not recommended.
         span = (grid >= obs_x[ok].min()) & (grid <= obs_x[ok].max())
         if span.any():
@@ -118,8 +119,6 @@ def recommend(grid: FloatArray, mean: FloatArray, noise_sd: float, obs_x: FloatA
     first, last = indistinct_range(frame, top, max(float(noise_sd), 0.0))
     value, at_value = float(grid[top]), float(mean[top])
     if rule == TRIED:
-        if not ok.any():
-            return None
         pick = np.flatnonzero(ok)[int(np.argmax(sign * np.asarray(obs_mean)[ok]))]
         value, at_value = float(obs_x[pick]), float(obs_mean[pick])
     return Recommendation(value=value, low=float(grid[first]), high=float(grid[last]),

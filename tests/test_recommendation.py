@@ -57,8 +57,9 @@ def test_the_tried_rule_skips_failed_trials_and_needs_one_completed() -> None:
     out = rec.recommend(GRID, mean, 0.05, obs_x, obs_mean, np.array([False, True]),
                         direction="max", rule=rec.TRIED)  # fmt: skip
     assert out.value == 3e-3
-    assert rec.recommend(GRID, mean, 0.05, obs_x, obs_mean, np.array([False, False]),
-                         direction="max", rule=rec.TRIED) is None  # fmt: skip
+    for rule in (rec.TRIED, rec.GRID):  # failures alone recommend nothing
+        assert rec.recommend(GRID, mean, 0.05, obs_x, obs_mean, np.array([False, False]),
+                             direction="max", rule=rule) is None  # fmt: skip
     assert rec.recommend(GRID, np.empty(0), 0.05, obs_x, obs_mean, np.array([True, True]),
                          direction="max") is None  # fmt: skip
     with pytest.raises(ValueError, match="rule"):
