@@ -219,8 +219,9 @@ def posterior(model: Model, obs: Observations, model_scores: FloatArray,
     """
     model = fantasise(model, pending)
     ok = obs.ok
+    obs_mean = model.predict(obs.unit)[0]
     if ok.any():
-        at_ok = model.predict(obs.unit[ok])[0]
+        at_ok = obs_mean[ok]
         incumbent = float(np.max(at_ok))
         centre = obs.unit[ok][int(np.argmax(at_ok))]
     else:
@@ -247,7 +248,7 @@ def posterior(model: Model, obs: Observations, model_scores: FloatArray,
     return Posterior(candidates=candidates, mean=mean, std=std, log_ei=scores, allowed=allowed,
                      incumbent=incumbent if ok.any() else None, model=model,
                      reference=incumbent, margin=margin, centre=centre,
-                     obs_mean=model.predict(obs.unit)[0])  # fmt: skip
+                     obs_mean=obs_mean)  # fmt: skip
 
 
 def axis_slice(post: Posterior, axis: int, positions: FloatArray,
