@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras_tuner as kt
 import numpy as np
-from bench_suite import TABLES, Problem, kt_space, lr_table
+from bench_suite import TABLES, Problem, kt_space, lr_table, run_kt
 
 from kt_lrsearch import GPEIOracle, recommendation
 
@@ -48,18 +48,8 @@ def one_search(problem: Problem, seed: int, workdir: str) -> dict[str, object]:
     oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=problem.budget,
                         num_initial_points=1, seed=seed,
                         hyperparameters=kt_space(problem.specs))  # fmt: skip
-    oracle._set_project_dir(workdir, "rec")
-    oracle.verbose = 0
-    observe = problem.observer(seed)
-    rates, observed = [], []
-    for i in range(problem.budget):
-        trial = oracle.create_trial("bench")
-        values = trial.hyperparameters.values
-        rates.append(values["lr"])
-        observed.append(observe(values, i))
-        oracle.update_trial(trial.trial_id, {"score": observed[-1]})
-        trial.status = "COMPLETED"
-        oracle.end_trial(trial)
+    run_kt(oracle, problem, seed, workdir)  # the suite's protocol loop and observations
+    noisy = oracle.get_best_trials(1)[0].hyperparameters.values["lr"]  # best observed score
     view = oracle.decision_view()
     ok = np.asarray(view.obs_status) == "COMPLETED"
 
@@ -70,7 +60,7 @@ def one_search(problem: Problem, seed: int, workdir: str) -> dict[str, object]:
 
     grid, inside = pick(recommendation.GRID, False), pick(recommendation.GRID, True)
     tried = pick(recommendation.TRIED, True)
-    return {"picks": [rates[int(np.argmax(observed))], grid.value, inside.value, tried.value],
+    return {"picks": [noisy, grid.value, inside.value, tried.value],
             "range": (inside.low, inside.high), "at_bound": inside.at_bound}  # fmt: skip
 
 
