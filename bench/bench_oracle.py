@@ -92,12 +92,16 @@ def initial_points(oracle: kt.Oracle) -> int:
     return BUDGET  # random search: every suggestion is "initial"
 
 
+RULE_NAMES = {"posterior": "best posterior mean", "recommendation": "recommendation"}
+
+
 def run_search(oracle: kt.Oracle, f: Callable[[float], float], seed: int, workdir: str):
     """One search; returns ({rule: true value of the trial it keeps}, seconds per suggestion).
 
     Rules: "observed", the trial with the best noisy score (what Keras Tuner's
     get_best_trials keeps); for GPEIOracle also "posterior", the completed trial
-    with the best GP posterior mean after the last evaluation.
+    with the best GP posterior mean after the last evaluation, and
+    "recommendation", the rate `DecisionView.recommend()` names (issue 13).
     """
     hps = kt.HyperParameters()
     hps.Float("learning_rate", LR_MIN, LR_MAX, sampling="log")
@@ -122,7 +126,9 @@ def run_search(oracle: kt.Oracle, f: Callable[[float], float], seed: int, workdi
         oracle.end_trial(trial)
     kept = {"observed": truth[int(np.argmax(observed))]}
     if isinstance(oracle, GPEIOracle):
-        kept["posterior"] = truth[int(np.argmax(oracle.decision_view().obs_mean))]
+        view = oracle.decision_view()
+        kept["posterior"] = truth[int(np.argmax(view.obs_mean))]
+        kept["recommendation"] = f(math.log10(view.recommend().value))
     return kept, seconds
 
 
@@ -165,7 +171,7 @@ def main() -> None:
                     workdir_run = os.path.join(workdir, f"{name}-{seed}-{len(results)}-{label}")
                     kept, seconds = run_search(factory(), f, seed, workdir_run)
                     for rule, value in kept.items():
-                        key = label if rule == "observed" else f"{label}, best posterior mean"
+                        key = label if rule == "observed" else f"{label}, {RULE_NAMES[rule]}"
                         row = results.setdefault(name, {}).setdefault(key, {"regret": [], "s": []})
                         row["regret"].append(best - value)
                         row["s"].extend(seconds)

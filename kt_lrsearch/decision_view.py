@@ -129,14 +129,15 @@ class DecisionView:
     slices: tuple[AxisSlice, ...] = ()
     noise_sd: float = float("nan")
 
-    def recommend(self, rule: str = recommendation.GRID) -> recommendation.Recommendation | None:
+    def recommend(self, rule: str = recommendation.DEFAULT_RULE,
+                  ) -> recommendation.Recommendation | None:  # fmt: skip
         """The recommended value and its range (1-D numeric searches; else None)."""
         if self.grid is None or self.obs_x is None or not self.has_model:
             return None
         ok = np.asarray(self.obs_status) == trial_rules.OK
         return recommendation.recommend(self.grid, self.mean, self.noise_sd, self.obs_x,
                                         self.obs_mean, ok, direction=self.direction,
-                                        rule=rule)  # fmt: skip
+                                        rule=rule, obs_scores=self.obs_scores)  # fmt: skip
 
     @property
     def has_model(self) -> bool:

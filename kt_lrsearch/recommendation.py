@@ -5,9 +5,13 @@ sample, neighbouring rates score out of order by more than their difference
 (issue 13). The recommendation therefore comes from the GP's posterior mean,
 which pools every evaluation:
 
-- ``value``: the rate with the best posterior mean, either over the dense grid
-  (``rule="grid"``) or among the rates tried (``rule="tried"``); which serves
-  better was measured (docs/benchmarks.md, bench/bench_recommend.py).
+- ``value``: by ``rule``, the rate with the best posterior mean over the dense
+  grid (``"grid"``), the tried rate with the best posterior mean (``"tried"``),
+  or the tried rate with the best *measured* score among those inside the range
+  below (``"measured"``, the default: the model decides which rates are
+  contenders, the measurements decide among them; the grid's best when no trial
+  lies in the range). Which serves better was measured (docs/benchmarks.md,
+  bench/bench_recommend.py and bench/bench_oracle.py).
 - ``low`` / ``high``: the contiguous stretch of the grid around the model's best
   where the posterior mean lies within one noise standard deviation of that
   best: rates whose true scores the search could not tell apart from it with one
@@ -30,6 +34,11 @@ FloatArray = npt.NDArray[np.float64]
 
 GRID = "grid"
 TRIED = "tried"
+MEASURED = "measured"
+RULES = (GRID, TRIED, MEASURED)
+# Chosen by measurement: lowest mean regret on all five measured tables
+# (docs/benchmarks.md, "The recommendation").
+DEFAULT_RULE = MEASURED
 # The model's best "sits at a bound" within this fraction of the grid's extent
 # (2% of three decades is 0.06 decade, one step of a 50-point grid).
 BOUND_FRACTION = 0.02
@@ -76,7 +85,8 @@ def indistinct_range(frame: FloatArray, best: int, tolerance: float) -> tuple[in
 
 def recommend(grid: FloatArray, mean: FloatArray, noise_sd: float, obs_x: FloatArray,
               obs_mean: FloatArray, ok: npt.NDArray[np.bool_], *, direction: str,
-              rule: str = GRID, within_tried: bool = True) -> Recommendation | None:  # fmt: skip
+              rule: str = DEFAULT_RULE, within_tried: bool = True,
+              obs_scores: FloatArray | None = None) -> Recommendation | None:  # fmt: skip
     """The recommendation from a fitted 1-D posterior.
 
     Args:
@@ -88,17 +98,20 @@ def recommend(grid: FloatArray, mean: FloatArray, noise_sd: float, obs_x: FloatA
         ok: (n,) which evaluations completed (only those can be recommended
             under ``rule="tried"``).
         direction: "max" or "min".
-        rule: ``GRID`` or ``TRIED``.
+        rule: ``GRID``, ``TRIED`` or ``MEASURED``.
         within_tried: Consider only grid values between the lowest and the
             highest completed trial (the bound warning still follows the whole
             grid's best).
+        obs_scores: (n,) measured scores, objective units; needed by ``MEASURED``.
 
     Returns:
         None before the GP exists or before any trial completed (a model of
         failures alone recommends nothing).
     """
-    if rule not in (GRID, TRIED):
-        raise ValueError(f"rule must be {GRID!r} or {TRIED!r}, got {rule!r}")
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    if rule == MEASURED and obs_scores is None:
+        raise ValueError(f"rule {MEASURED!r} needs obs_scores")
     grid, mean = np.asarray(grid, dtype=np.float64), np.asarray(mean, dtype=np.float64)
     ok = np.asarray(ok, dtype=bool)
     if mean.size == 0 or mean.size != grid.size or not ok.any():
@@ -121,6 +134,11 @@ def recommend(grid: FloatArray, mean: FloatArray, noise_sd: float, obs_x: FloatA
     if rule == TRIED:
         pick = np.flatnonzero(ok)[int(np.argmax(sign * np.asarray(obs_mean)[ok]))]
         value, at_value = float(obs_x[pick]), float(obs_mean[pick])
+    elif rule == MEASURED:
+        inside = np.flatnonzero(ok & (obs_x >= grid[first]) & (obs_x <= grid[last]))
+        if inside.size:
+            pick = inside[int(np.argmax(sign * np.asarray(obs_scores, dtype=float)[inside]))]
+            value, at_value = float(obs_x[pick]), float(obs_mean[pick])
     return Recommendation(value=value, low=float(grid[first]), high=float(grid[last]),
                           mean=at_value, noise_sd=float(noise_sd), rule=rule,
                           at_bound=at_bound,
