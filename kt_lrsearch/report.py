@@ -86,9 +86,12 @@ def write_artifacts(run_dir: str | os.PathLike[str], *, config: dict[str, Any],
     return results
 
 
-def _embed(path: pathlib.Path, mime: str) -> str:
+def _embed(path: pathlib.Path, mime: str, caption: str = "") -> str:
+    """A figure with the image inlined; the PNGs carry their caption in the image."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<img alt="{html.escape(path.name)}" src="data:{mime};base64,{data}">'
+    below = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return (f'<figure><img alt="{html.escape(path.name)}" '
+            f'src="data:{mime};base64,{data}">{below}</figure>')  # fmt: skip
 
 
 def _fmt(value: Any) -> str:
@@ -99,45 +102,77 @@ def _fmt(value: Any) -> str:
     return html.escape(str(value))
 
 
-def render_html(run_dir: pathlib.Path, results: dict[str, Any],
-                frames: list[pathlib.Path]) -> str:  # fmt: skip
-    """A self-contained page (images inlined as base64) with every figure and the table."""
+def _decision(results: dict[str, Any]) -> str:
+    """The decision, first: recommended rate and range, test accuracy, warnings, best trial."""
+    lines = []
+    advice, best, final = results.get("recommendation"), results["best"], results["final"]
+    if advice:
+        low, high = advice["range"]
+        lines.append(f'<p class="answer">Recommended learning rate: '
+                     f"<b>{advice['learning_rate']:.2g}</b> (range {low:.2g} to {high:.2g}: "
+                     "rates the model cannot tell apart)</p>")  # fmt: skip
+    if final:
+        lines.append(f"<p>Test accuracy after retraining {final['epochs']} epoch(s) on "
+                     f"train + validation at {final['learning_rate']:.4g}: "
+                     f"<b>{final['test_accuracy']:.4f}</b> ({final['test_images']} test "
+                     "images)</p>")  # fmt: skip
+    lines += [f'<p class="warning">warning: {html.escape(w)}</p>'
+              for w in results.get("warnings", [])]  # fmt: skip
+    trials = len(results["trials"])
+    if best:
+        lines.append(f"<p>{trials} trial(s); best trial: learning rate {best['learning_rate']:.4g} "
+                     f"({html.escape(results['objective'])} {best['score']:.4f}, trial "
+                     f"{best['trial']})</p>")  # fmt: skip
+    else:
+        lines.append(f"<p>{trials} trial(s); none completed</p>")
+    return "\n".join(lines)
+
+
+def _table(results: dict[str, Any]) -> str:
+    """The trial table; the best trial's row carries class "best" (highlighted)."""
+    best = results["best"]["trial"] if results["best"] else None
     rows = "\n".join(
-        "<tr>" + "".join(f"<td>{_fmt(t[k])}</td>" for k in FIELDS) + "</tr>"
+        ('<tr class="best">' if t["trial"] == best else "<tr>")
+        + "".join(f"<td>{_fmt(t[k])}</td>" for k in FIELDS)
+        + "</tr>"
         for t in results["trials"]
     )
-    best, final = results["best"], results["final"]
-    summary = []
-    advice = results.get("recommendation")
-    if advice:
-        summary.append(f"<li>recommended learning rate: <b>{advice['learning_rate']:.2g}</b> "
-                       f"(range {advice['range'][0]:.2g} to {advice['range'][1]:.2g}: rates "
-                       "the model cannot tell apart)</li>")  # fmt: skip
-    summary += [f'<li class="warning">warning: {html.escape(w)}</li>'
-                for w in results.get("warnings", [])]  # fmt: skip
-    summary.append(f"<li>trials: {len(results['trials'])}</li>")
-    if best:
-        summary.append(
-            f"<li>best trial: learning rate {best['learning_rate']:.4g} "
-            f"({html.escape(results['objective'])} {best['score']:.4f}, trial {best['trial']})</li>"
-        )
-    if final:
-        summary.append(f"<li>test accuracy after retraining {final['epochs']} epoch(s) on "
-                       f"train + validation: <b>{final['test_accuracy']:.4f}</b> "
-                       f"({final['test_images']} test images)</li>")  # fmt: skip
-    figures = []
-    for name, mime in (("convergence.png", "image/png"), ("search.gif", "image/gif")):
-        if (run_dir / name).exists():
-            figures.append(f"<figure>{_embed(run_dir / name, mime)}</figure>")
-    figures += [f"<figure>{_embed(frame, 'image/png')}</figure>" for frame in frames]
+    head = "".join(f"<th>{k}</th>" for k in FIELDS)
+    return f"<table><tr>{head}</tr>\n{rows}</table>"
+
+
+_STYLE = """body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.15rem .6rem;text-align:right}
+tr.best{background:#fff3c4;font-weight:bold}img{max-width:100%}figure{margin:1rem 0}
+figcaption{color:#555;font-size:.85rem}.answer{font-size:1.4rem}.warning{color:#a33}
+summary{cursor:pointer;font-weight:bold;margin:1rem 0}pre{background:#f5f5f5;padding:.5rem}"""
+
+
+def render_html(run_dir: pathlib.Path, results: dict[str, Any],
+                frames: list[pathlib.Path]) -> str:  # fmt: skip
+    """A self-contained page (images inlined as base64) that leads with the decision.
+
+    Order: the decision and the final iteration figure; convergence and the
+    trial table (best row highlighted); then, collapsed, every iteration's
+    figure, the animation and the configuration.
+    """
+    final_figure = _embed(frames[-1], "image/png") if frames else ""
+    convergence = ""
+    if (run_dir / "convergence.png").exists():
+        convergence = _embed(run_dir / "convergence.png", "image/png")
+    iterations = "".join(_embed(f, "image/png") for f in frames)
+    if (run_dir / "search.gif").exists():
+        iterations = _embed(run_dir / "search.gif", "image/gif",
+                            "The whole search, one frame per evaluation.") + iterations  # fmt: skip
     config = html.escape(json.dumps(results["config"], indent=2))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>kt_lrsearch report</title>
-<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2rem .6rem;text-align:right}}
-img{{max-width:100%}}pre{{background:#f5f5f5;padding:.5rem}}</style></head>
-<body><h1>Learning-rate search</h1><ul>{"".join(summary)}</ul>
-<h2>Trials</h2><table><tr>{"".join(f"<th>{k}</th>" for k in FIELDS)}</tr>
-{rows}</table><h2>Figures</h2>{"".join(figures)}
-<h2>Configuration</h2><pre>{config}</pre></body></html>
+<style>{_STYLE}</style></head>
+<body><h1>Learning-rate search</h1>
+<section id="decision">{_decision(results)}{final_figure}</section>
+<section id="trials"><h2>Trials</h2>{convergence}{_table(results)}</section>
+<details id="iterations"><summary>Every iteration ({len(frames)} figures)</summary>
+{iterations}</details>
+<details id="configuration"><summary>Configuration</summary><pre>{config}</pre></details>
+</body></html>
 """

@@ -142,3 +142,18 @@ def test_the_convergence_line_reaches_the_last_improvement(direction) -> None:
     assert x[-1] > 5 and y[-1] == pytest.approx(scores[-1])
     assert ax.get_xlim()[1] >= x[-1]
     assert f"best: trial 5, {scores[-1]:.4g}" in ax.get_legend_handles_labels()[1]
+
+
+def test_the_last_figure_marks_the_recommended_rate_and_its_range(snapshot) -> None:
+    advice = snapshot.recommend()
+    fig = plotting.plot_iteration(snapshot, iteration=5, budget_spent=True)
+    top = fig.axes[0]
+    shown = f"recommended: {advice.value:.2g} (range {advice.low:.2g} to {advice.high:.2g})"
+    assert shown in top.get_legend_handles_labels()[1]
+    span = next(p for p in top.patches if p.get_label() == shown)
+    # axvspan draws a Rectangle whose x and width are in data units.
+    assert (span.get_x(), span.get_x() + span.get_width()) == pytest.approx(
+        (advice.low, advice.high))  # fmt: skip
+    # Before the budget is spent the search is still deciding: nothing is recommended yet.
+    early = plotting.plot_iteration(snapshot, iteration=5).axes[0].get_legend_handles_labels()[1]
+    assert not any(label.startswith("recommended") for label in early)

@@ -65,7 +65,7 @@ def test_the_recommendation_leads_results_and_report_with_its_bound_warning(tmp_
     assert saved["recommendation"]["range"] == [advice.low, advice.high]
     assert results["warnings"] == ([] if advice.at_bound is None else saved["warnings"])
     page = (tmp_path / "report.html").read_text()
-    assert page.index("recommended learning rate") < page.index("best trial") < page.index(
+    assert page.index("Recommended learning rate") < page.index("best trial") < page.index(
         "<h2>Trials</h2>")  # fmt: skip
     # At a bound, the warning says so and how to widen the range, in both places.
     import dataclasses
@@ -76,3 +76,27 @@ def test_the_recommendation_leads_results_and_report_with_its_bound_warning(tmp_
     saved = json.loads((tmp_path / "results.json").read_text())
     assert len(saved["warnings"]) == 1 and "--lr-max" in saved["warnings"][0]
     assert "warning: " in (tmp_path / "report.html").read_text()
+
+
+def test_the_report_leads_with_the_decision_and_folds_the_iterations_away(tmp_path) -> None:
+    from kt_lrsearch.callbacks import IterationPlotter
+
+    oracle = minimised_search(tmp_path, [])
+    plotter = IterationPlotter(tmp_path / "plots")
+    plotter.draw(oracle.decision_view(), objective="score", max_trials=4)
+    final = {"learning_rate": 0.01, "epochs": 3, "test_accuracy": 0.5, "test_images": 10}
+    write_artifacts(tmp_path, config={"seed": 1}, trials=load_trials(oracle, tmp_path),
+                    final=final, objective="score", direction="min",
+                    recommendation=oracle.decision_view().recommend())  # fmt: skip
+    page = (tmp_path / "report.html").read_text()
+    order = ["Recommended learning rate", "Test accuracy", "iteration_04.png",
+             "<h2>Trials</h2>", "convergence.png", "<table>", '<details id="iterations">',
+             "search.gif", '<details id="configuration">']  # fmt: skip
+    positions = [page.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    # The final figure leads; every iteration figure is again inside the folded section.
+    folded = page[page.index('<details id="iterations">') :]
+    assert "iteration_04.png" in folded and "Every iteration (1 figures)" in folded
+    # Only the best trial's row (trial 2, loss 0.4) is highlighted.
+    assert page.count('<tr class="best">') == 1
+    assert '<tr class="best"><td>2</td>' in page

@@ -54,7 +54,8 @@ def test_quick_search_writes_every_artifact(quick_run) -> None:
     with open(out / "results.csv") as handle:
         assert len(list(csv.DictReader(handle))) == 6
     page = (out / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 6 and "data:image/gif;base64," in page
+    # 5 iteration figures + convergence, and the last iteration figure again at the top.
+    assert page.count("data:image/png;base64,") == 7 and "data:image/gif;base64," in page
     assert "trial 6/6" in result.stdout and "recommended learning rate" in result.stdout
 
 
