@@ -219,6 +219,7 @@ def worker(out: str, data_dir: str | None) -> None:
 @click.argument("run_dir", type=click.Path())
 def report(run_dir: str) -> None:
     """Redraw every figure and report.html of RUN_DIR without training."""
+    click.echo(f"reading {run_dir} (TensorFlow loads first: a few seconds)")
     try:
         regenerate(run_dir, echo=click.echo)
     except (SearchError, DataError) as error:

@@ -21,8 +21,8 @@ from kt_lrsearch.callbacks import IterationPlotter
 from kt_lrsearch.distributed import LOOPBACK
 from kt_lrsearch.evaluation import final_evaluation
 from kt_lrsearch.progress import TrialLog
-from kt_lrsearch.recommendation import GRID, Recommendation, bound_warning
-from kt_lrsearch.replay import TITLE, redraw_missing_figures, replay_figures
+from kt_lrsearch.recommendation import Recommendation, bound_warning
+from kt_lrsearch.replay import TITLE, drawing_pool, redraw_missing_figures, replay_figures
 from kt_lrsearch.report import load_trials, write_artifacts
 from kt_lrsearch.run_config import (
     OBJECTIVE,
@@ -42,10 +42,6 @@ if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
 
     from kt_lrsearch.oracle import GPEIOracle
     from kt_lrsearch.training import LRHyperModel
-
-# Which rate the recommendation names: the grid's best posterior mean or the best
-# tried rate's (measured in docs/benchmarks.md, "The recommendation").
-RULE = GRID
 
 
 def run_search(
@@ -234,19 +230,22 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
         raise SearchError(f"{run_dir}: no such run directory")
     config = read_config(run_dir)
     check_state_files(run_dir)
-    oracle = _oracle(config, [])
-    oracle._set_project_dir(str(run_dir), PROJECT)
-    oracle.reload()
-    trials = list(oracle.trials.values())
-    written = replay_figures(lambda: _oracle(config, []), trials, run_dir / PLOTS)
-    echo(f"redrew {len(written)} iteration figure(s) from {len(trials)} trial(s)")
+    with drawing_pool() as pool:
+        oracle = _oracle(config, [])
+        oracle._set_project_dir(str(run_dir), PROJECT)
+        oracle.reload()
+        trials = list(oracle.trials.values())
+        echo(f"{len(trials)} trial(s) read; redrawing the iteration figures")
+        written = replay_figures(lambda: _oracle(config, []), trials, run_dir / PLOTS,
+                                 progress=echo, pool=pool)  # fmt: skip
+    echo(f"redrew {len(written)} iteration figure(s); writing the report")
     return _write_artifacts(oracle, config, run_dir, previous_final(run_dir),
                             recommend(oracle, echo))  # fmt: skip
 
 
 def recommend(oracle: GPEIOracle, echo: Callable[[str], None]) -> Recommendation | None:
     """The model's recommended rate and range (see kt_lrsearch.recommendation), echoed."""
-    advice = oracle.decision_view().recommend(RULE)
+    advice = oracle.decision_view().recommend()
     if advice is None:
         return None
     echo(f"recommended learning rate {advice.value:.2g} (range {advice.low:.2g} to "

@@ -70,6 +70,11 @@ def test_report_regenerates_without_training(quick_run) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(list((out / "plots").glob("iteration_*.png"))) == 5
     assert (out / "report.html").exists()
+    # A progress line first (before TensorFlow loads) and one per figure redrawn.
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"reading {out}")
+    assert [line for line in lines if line.startswith("figure ")] == [
+        f"figure {k}/6: after {k} evaluations" for k in range(2, 7)]  # fmt: skip
     after = json.loads((out / "results.json").read_text())
     assert after["trials"] == before["trials"]
     assert after["recommendation"] == before["recommendation"]
