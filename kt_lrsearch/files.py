@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import pathlib
-import tempfile
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,15 +29,30 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[pathlib.Path]:
     ``remove_temporaries`` clears it.
     """
     path = pathlib.Path(path)
-    handle, name = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.stem}-", suffix=path.suffix,
-                                    dir=path.parent)  # fmt: skip
-    os.close(handle)
-    tmp = pathlib.Path(name)
+    tmp = _new_temporary(path)
     try:
         yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _new_temporary(path: pathlib.Path) -> pathlib.Path:
+    """Creates an empty ``.tmp-<stem>-<random><suffix>`` beside ``path``.
+
+    Created with mode 0666 filtered by the umask, as ``open()`` would, so the
+    renamed file gets the modes users expect (0644 under umask 022); ``mkstemp``
+    makes 0600 whatever the umask, which broke shared run directories and
+    served reports (issue 14).
+    """
+    for _ in range(100):
+        tmp = path.parent / f"{TMP_PREFIX}{path.stem}-{secrets.token_hex(4)}{path.suffix}"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def remove_temporaries(directory: str | os.PathLike[str]) -> list[pathlib.Path]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -40,3 +42,18 @@ def test_unserialisable_state_leaves_the_file_alone(tmp_path) -> None:
 )
 def test_is_local(path: str, local: bool) -> None:
     assert is_local(path) is local
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_written_files_honour_the_umask(tmp_path, umask, mode) -> None:
+    old = os.umask(umask)
+    try:
+        text = atomic_write_text(tmp_path / "report.html", "<p>hi</p>")
+        state = tmp_path / "trial.json"
+        save_json(state, {"a": 1})
+        with atomic_path(tmp_path / "figure.png") as tmp:
+            tmp.write_bytes(b"png")
+    finally:
+        os.umask(old)
+    for path in (text, state, tmp_path / "figure.png"):
+        assert stat.S_IMODE(path.stat().st_mode) == mode, path
