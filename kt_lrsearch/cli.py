@@ -17,9 +17,10 @@ os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC's info lines when worke
 import click
 
 from kt_lrsearch import __version__
-from kt_lrsearch.data import DataError
+from kt_lrsearch.data import SAMPLE_DIR, DataError
 from kt_lrsearch.distributed import LOOPBACK
 from kt_lrsearch.run_config import SearchConfig, SearchError
+from kt_lrsearch.run_lock import LockError, RunInUse
 from kt_lrsearch.search import regenerate, run_search, run_worker
 
 DEFAULT_OUT = os.path.join("artifacts", "lr-search")
@@ -34,6 +35,9 @@ _WORKER_BOOT = (f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
 
 
 def _fail(error: Exception) -> None:
+    if isinstance(error, RunInUse):  # busy, not wrong: the usage-error status, as issue 14 asks
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
     raise click.ClickException(str(error)) from None
 
 
@@ -119,7 +123,7 @@ def main() -> None:
     type=click.Path(file_okay=False),
     default=None,
     help="Directory with the four Fashion-MNIST .gz files.  [default: Keras's "
-    "cache, downloading when online]",
+    "cache, downloading when online; with --quick, the real sample shipped in the package]",
 )
 @click.option(
     "--out",
@@ -136,7 +140,8 @@ def main() -> None:
 @click.option(
     "--quick",
     is_flag=True,
-    help="A complete real search on a small subset, about 30 s on 2 CPU cores.",
+    help="A complete real search on a small subset, about 30 s on 2 CPU cores; offline, "
+    "on the package's own Fashion-MNIST sample unless --data-dir is given.",
 )
 @click.option(
     "--workers",
@@ -166,12 +171,14 @@ def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
     for name in QUICK:
         if options[name] is None:
             options[name] = preset.get(name, getattr(DEFAULTS, name))
+    if quick and options["data_dir"] is None:
+        options["data_dir"] = str(SAMPLE_DIR)
     worker_command = [sys.executable, "-c", _WORKER_BOOT, "worker", "--out", out]
     try:
         results = run_search(SearchConfig(**options), out, overwrite=overwrite, echo=click.echo,
                              workers=workers, worker_command=worker_command, host=host,
                              port=port)  # fmt: skip
-    except (SearchError, DataError) as error:
+    except (SearchError, DataError, LockError) as error:
         _fail(error)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: rerun the same command to resume the run in {out}", err=True)
@@ -211,7 +218,7 @@ def worker(out: str, data_dir: str | None) -> None:
     """
     try:
         run_worker(out, data_dir=data_dir, echo=click.echo)
-    except (SearchError, DataError) as error:
+    except (SearchError, DataError, LockError) as error:
         _fail(error)
 
 
@@ -222,7 +229,7 @@ def report(run_dir: str) -> None:
     click.echo(f"reading {run_dir} (TensorFlow loads first: a few seconds)")
     try:
         regenerate(run_dir, echo=click.echo)
-    except (SearchError, DataError) as error:
+    except (SearchError, DataError, LockError) as error:
         _fail(error)
     click.echo(f"report: {os.path.join(run_dir, 'report.html')}")
 

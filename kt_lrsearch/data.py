@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import hashlib
 import os
 import pathlib
 import zlib
@@ -26,6 +27,10 @@ TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
 TEST_IMAGES = "t10k-images-idx3-ubyte.gz"
 TEST_LABELS = "t10k-labels-idx1-ubyte.gz"
 FILES = (TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS)
+# A real sample shipped inside the package (3,443 train / 1,000 test images of
+# the official test split; MIT licence and provenance in its README), so
+# `search --quick` runs on a fresh clone, offline.
+SAMPLE_DIR = pathlib.Path(__file__).with_name("sample_data")
 _ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
 NUM_CLASSES = 10
@@ -70,6 +75,19 @@ class Dataset:
     validation: Split
     test: Split
     source: str
+
+
+def fingerprint(directory: str | os.PathLike[str]) -> str:
+    """SHA-256 over the four files' names and bytes: the data's identity, not its path.
+
+    A run directory records it, so ``DIR``, ``DIR/``, ``./DIR`` or an absolute path
+    (or a copy elsewhere) resume the same run, while different files do not.
+    """
+    digest = hashlib.sha256()
+    for name in FILES:
+        digest.update(name.encode())
+        digest.update((pathlib.Path(directory) / name).read_bytes())
+    return digest.hexdigest()
 
 
 def keras_cache_dir() -> pathlib.Path:

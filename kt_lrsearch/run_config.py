@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import pathlib
 import shutil
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from kt_lrsearch import data as data_module
 from kt_lrsearch.files import TMP_PREFIX, atomic_write_text, remove_temporaries
 from kt_lrsearch.progress import DURATIONS, EVENTS
+from kt_lrsearch.run_lock import LOCK
 
 PROJECT = "tuner"
 PLOTS = "plots"
@@ -81,13 +83,19 @@ class SearchConfig:
             raise SearchError(f"--train-limit must be at least 10, got {self.train_limit}")
 
     def search_fields(self) -> dict[str, Any]:
-        """The fields a resumed run must share (final_epochs may change)."""
+        """The fields config.json stores under "search" (final_epochs may change)."""
         fields = dataclasses.asdict(self)
         fields.pop("final_epochs")
         return fields
 
 
-def prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: bool) -> None:
+def make_run_dir(run_dir: pathlib.Path, overwrite: bool) -> None:
+    """Creates ``run_dir`` (or checks it is ours to use) without writing into it.
+
+    Raises:
+        SearchError: A file, an unwritable place, or a non-empty directory that
+            is not a kt_lrsearch run (its files are never touched).
+    """
     if run_dir.exists() and not run_dir.is_dir():
         raise SearchError(f"--out {run_dir}: is a file, not a directory; choose another --out")
     try:
@@ -100,7 +108,29 @@ def prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: bool
             f"--out {run_dir}: cannot write there ({error.strerror or error}); "
             "choose a writable directory"
         ) from None
+    others = [p for p in run_dir.iterdir() if p.name != LOCK]
+    if not overwrite and others and not (run_dir / "config.json").exists():
+        raise SearchError(
+            f"--out {run_dir}: not empty and not a kt_lrsearch run (no config.json); "
+            "choose an empty or new directory so nothing there is overwritten"
+        )
+
+
+def prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: bool,
+                    data_fingerprint: str | None = None) -> int | None:  # fmt: skip
+    """Resets (``overwrite``) or checks a made run directory, then stores ``config``.
+
+    Call under :func:`kt_lrsearch.run_lock.run_lock`, after :func:`make_run_dir`.
+    ``data_fingerprint`` (:func:`kt_lrsearch.data.fingerprint`) identifies the
+    data whatever its path is spelled like.
+
+    Returns:
+        The previous budget when ``config`` extends the run (a larger
+        --max-trials), else None. The figure that was the last one is removed,
+        to be redrawn as an ordinary step once the run goes on.
+    """
     saved = run_dir / "config.json"
+    extended = None
     if overwrite:
         for name in OWNED:
             target = run_dir / name
@@ -109,16 +139,15 @@ def prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: bool
             elif target.exists():
                 target.unlink()
     elif saved.exists():
-        check_same_config(saved, config)
+        extended = check_same_config(saved, config, data_fingerprint)
         check_state_files(run_dir)
-    elif any(run_dir.iterdir()):
-        raise SearchError(
-            f"--out {run_dir}: not empty and not a kt_lrsearch run (no config.json); "
-            "choose an empty or new directory so nothing there is overwritten"
-        )
+        if extended is not None:
+            (run_dir / PLOTS / f"iteration_{extended:02d}.png").unlink(missing_ok=True)
     remove_temporaries(run_dir)  # left by a process killed mid-write
-    payload = {"search": config.search_fields(), "final_epochs": config.final_epochs}
+    payload = {"search": config.search_fields(), "final_epochs": config.final_epochs,
+               "data_fingerprint": data_fingerprint}  # fmt: skip
     atomic_write_text(saved, json.dumps(payload, indent=2))
+    return extended
 
 
 def check_state_files(run_dir: pathlib.Path) -> None:
@@ -145,23 +174,51 @@ def check_state_files(run_dir: pathlib.Path) -> None:
             )
 
 
-def check_same_config(saved: pathlib.Path, config: SearchConfig) -> None:
+def _same_data(previous: dict[str, Any], config: SearchConfig, saved_fingerprint: str | None,
+               fingerprint: str | None) -> bool:  # fmt: skip
+    """Same files: by content when both fingerprints are known, else by resolved path."""
+    if saved_fingerprint and fingerprint:
+        return saved_fingerprint == fingerprint
+    before, now = previous.get("data_dir"), config.data_dir
+    if before is None or now is None:
+        return before == now
+    return os.path.realpath(before) == os.path.realpath(now)
+
+
+def check_same_config(saved: pathlib.Path, config: SearchConfig,
+                      fingerprint: str | None = None) -> int | None:  # fmt: skip
+    """Raises SearchError unless ``config`` resumes or extends the saved run.
+
+    Same run: every search field equal, the data the same files (see
+    :func:`_same_data`), and --max-trials equal or larger (an extension).
+
+    Returns:
+        The saved --max-trials when ``config`` raises it, else None.
+    """
     try:
-        previous = json.loads(saved.read_text())["search"]
+        payload = json.loads(saved.read_text())
+        previous = payload["search"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise SearchError(
             f"{saved}: unreadable run configuration ({error}); "
             "rerun with --overwrite to start afresh, or choose another --out"
         ) from None
-    changed = {k: (previous.get(k), v) for k, v in config.search_fields().items()
-               if previous.get(k) != v}  # fmt: skip
+    fields = config.search_fields()
+    changed = {k: (previous.get(k), v) for k, v in fields.items()
+               if k not in ("data_dir", "max_trials") and previous.get(k) != v}  # fmt: skip
+    if not _same_data(previous, config, payload.get("data_fingerprint"), fingerprint):
+        changed["data_dir"] = (previous.get("data_dir"), config.data_dir)
+    before = previous.get("max_trials")
+    if not isinstance(before, int) or config.max_trials < before:
+        changed["max_trials"] = (before, config.max_trials)
     if changed:
         detail = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in sorted(changed.items()))
         raise SearchError(
             f"{saved.parent}: this run directory was made with a different configuration "
-            f"({detail}); rerun with the same options to resume, add --overwrite to start "
-            "afresh, or choose another --out"
+            f"({detail}); rerun with the same options to resume (a larger --max-trials "
+            "extends it), add --overwrite to start afresh, or choose another --out"
         )
+    return before if config.max_trials > before else None
 
 
 def read_config(run_dir: pathlib.Path) -> SearchConfig:

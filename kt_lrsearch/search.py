@@ -32,10 +32,12 @@ from kt_lrsearch.run_config import (
     SearchConfig,
     SearchError,
     check_state_files,
+    make_run_dir,
     prepare_run_dir,
     previous_final,
     read_config,
 )
+from kt_lrsearch.run_lock import run_lock
 
 if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
     import keras_tuner
@@ -73,8 +75,19 @@ def run_search(
     config.validate()
     _validate_distribution(workers, worker_command, host, port)
     run_dir = pathlib.Path(run_dir)
-    data_module.locate(config.data_dir)  # before anything is written to --out
-    prepare_run_dir(run_dir, config, overwrite)
+    data_fingerprint = data_module.fingerprint(data_module.locate(config.data_dir))
+    make_run_dir(run_dir, overwrite)  # only after the data is found: nothing written before
+    with run_lock(run_dir, "search", echo):
+        extended = prepare_run_dir(run_dir, config, overwrite, data_fingerprint)
+        if extended is not None:
+            echo(f"extending the run from {extended} to {config.max_trials} trials")
+        return _search_locked(config, run_dir, echo, workers, worker_command, host, port)
+
+
+def _search_locked(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[str], None],
+                   workers: int, worker_command: Sequence[str], host: str,
+                   port: int | None) -> dict[str, Any]:  # fmt: skip
+    """The search proper, in a prepared run directory whose lock this process holds."""
     dataset = data_module.load(config.data_dir, validation_fraction=config.validation_fraction,
                                seed=config.seed, train_limit=config.train_limit)  # fmt: skip
     echo(f"data: {len(dataset.train)} train / {len(dataset.validation)} validation / "
@@ -230,7 +243,7 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
         raise SearchError(f"{run_dir}: no such run directory")
     config = read_config(run_dir)
     check_state_files(run_dir)
-    with drawing_pool() as pool:
+    with run_lock(run_dir, "report", echo), drawing_pool() as pool:
         oracle = _oracle(config, [])
         oracle._set_project_dir(str(run_dir), PROJECT)
         oracle.reload()
@@ -238,9 +251,9 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
         echo(f"{len(trials)} trial(s) read; redrawing the iteration figures")
         written = replay_figures(lambda: _oracle(config, []), trials, run_dir / PLOTS,
                                  progress=echo, pool=pool)  # fmt: skip
-    echo(f"redrew {len(written)} iteration figure(s); writing the report")
-    return _write_artifacts(oracle, config, run_dir, previous_final(run_dir),
-                            recommend(oracle, echo))  # fmt: skip
+        echo(f"redrew {len(written)} iteration figure(s); writing the report")
+        return _write_artifacts(oracle, config, run_dir, previous_final(run_dir),
+                                recommend(oracle, echo))  # fmt: skip
 
 
 def recommend(oracle: GPEIOracle, echo: Callable[[str], None]) -> Recommendation | None:

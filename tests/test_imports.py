@@ -41,6 +41,7 @@ ALLOWED = {
     "replay": {"kt_lrsearch"},
     "progress": {"kt_lrsearch"},
     "run_config": {"kt_lrsearch"},
+    "run_lock": set(),  # fcntl only: the standard library
     "evaluation": {"numpy", "keras_tuner", "kt_lrsearch"},  # lazily: the final retraining
     "search": {"numpy", "keras", "keras_tuner", "kt_lrsearch"},
     "tuner": {"keras_tuner", "kt_lrsearch"},

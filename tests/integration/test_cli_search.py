@@ -6,6 +6,8 @@ import csv
 import json
 import os
 import pathlib
+import shutil
+import stat
 import subprocess
 import sys
 
@@ -57,6 +59,13 @@ def test_quick_search_writes_every_artifact(quick_run) -> None:
     # 5 iteration figures + convergence, and the last iteration figure again at the top.
     assert page.count("data:image/png;base64,") == 7 and "data:image/gif;base64," in page
     assert "trial 6/6" in result.stdout and "recommended learning rate" in result.stdout
+    # Every file honours the umask (0644 under the usual 022), Keras Tuner's included.
+    mask = os.umask(0)
+    os.umask(mask)
+    modes = {p.relative_to(out).as_posix(): stat.S_IMODE(p.stat().st_mode)
+             for p in out.rglob("*") if p.is_file()}  # fmt: skip
+    assert any(p.endswith("trial.json") for p in modes)
+    assert {p: m for p, m in modes.items() if m != 0o666 & ~mask} == {}
 
 
 @pytest.mark.slow
@@ -90,3 +99,39 @@ def test_rerunning_the_same_command_resumes(quick_run) -> None:
     assert "final evaluation already done" in result.stdout
     after = json.loads((out / "results.json").read_text())
     assert after["trials"] == before["trials"] and after["final"] == before["final"]
+
+
+@pytest.mark.slow
+def test_a_larger_budget_extends_a_finished_run(quick_run, tmp_path) -> None:
+    from kt_lrsearch import trial_rules
+    from kt_lrsearch.run_config import PROJECT, read_config
+    from kt_lrsearch.search import _oracle
+
+    out, _ = quick_run
+    run = tmp_path / "extended"
+    shutil.copytree(out, run)
+    before = json.loads((run / "results.json").read_text())["trials"]
+    # The data spelled with a trailing slash: the same files, so the same run.
+    result = cli("search", "--quick", "--data-dir", f"{SAMPLE}/", "--out", str(run),
+                 "--max-trials", "8")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "extending the run from 6 to 8 trials" in result.stdout
+    after = json.loads((run / "results.json").read_text())["trials"]
+    assert len(after) == 8
+    assert [(t["learning_rate"], t["score"]) for t in after[:6]] == [
+        (t["learning_rate"], t["score"]) for t in before]  # fmt: skip
+    # Trials 7 and 8 are what a fresh 8-trial oracle decides from the trials before them.
+    config = read_config(run)
+    oracle = _oracle(config, [])
+    oracle._set_project_dir(str(run), PROJECT)
+    oracle.reload()
+    ordered = sorted(oracle.trials.values(), key=lambda t: trial_rules.order_key(t.trial_id))
+    for k in (6, 7):
+        fresh = _oracle(config, [])
+        for trial in ordered[:k]:
+            fresh.trials[trial.trial_id] = trial
+            fresh._record_values(trial)
+        proposed = ordered[k].hyperparameters.values["learning_rate"]
+        assert fresh.decision_view().next_x == pytest.approx(proposed, rel=1e-9)
+    figures = sorted(p.name for p in (run / "plots").glob("iteration_*.png"))
+    assert figures == [f"iteration_{i:02d}.png" for i in range(2, 9)]
