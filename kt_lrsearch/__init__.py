@@ -9,6 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from kt_lrsearch.quiet import quiet_environment
+
+# Before TensorFlow can load, wherever the package is entered (issue 14).
+quiet_environment()
+
 __version__ = "0.2.0"
 __all__ = ["DecisionView", "GPEIOracle", "GPEITuner", "IterationPlotter", "__version__"]
 

@@ -7,18 +7,20 @@ imports click.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import os
 import sys
-
-# Before TensorFlow loads (it loads lazily, inside the commands).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC's info lines when workers start
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from kt_lrsearch import __version__
 from kt_lrsearch.data import SAMPLE_DIR, DataError
 from kt_lrsearch.distributed import LOOPBACK
+from kt_lrsearch.quiet import native_stderr_captured
 from kt_lrsearch.run_config import SearchConfig, SearchError
 from kt_lrsearch.run_lock import LockError, RunInUse
 from kt_lrsearch.search import regenerate, run_search, run_worker
@@ -34,11 +36,41 @@ _WORKER_BOOT = (f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
                 "from kt_lrsearch.cli import main; main(prog_name='kt-lrsearch')")  # fmt: skip
 
 
+class _Busy(click.ClickException):
+    """The run directory is in use: exit status 2, as issue 14 asks (busy, not wrong)."""
+
+    exit_code = 2
+
+
 def _fail(error: Exception) -> None:
-    if isinstance(error, RunInUse):  # busy, not wrong: the usage-error status, as issue 14 asks
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
-    raise click.ClickException(str(error)) from None
+    raise (_Busy if isinstance(error, RunInUse) else click.ClickException)(str(error)) from None
+
+
+def _console(command: Callable[..., None]) -> Callable[..., None]:
+    """Adds --verbose / --quiet and runs ``command(echo=...)`` with a calm console.
+
+    Default: our progress lines only; TensorFlow's native log goes to a
+    temporary file (replayed after a crash, see kt_lrsearch.quiet). --verbose
+    shows TensorFlow's log as it comes; --quiet prints only warnings and the
+    result line, which commands print with click.echo directly.
+    """
+
+    @click.option("--verbose", is_flag=True, help="Also show TensorFlow's own log lines.")
+    @click.option("--quiet", is_flag=True, help="Print only warnings and the result.")
+    @functools.wraps(command)
+    def run(verbose: bool, quiet: bool, **options: Any) -> None:
+        if verbose and quiet:
+            raise click.UsageError("--verbose and --quiet exclude each other")
+        echo = click.echo
+        if quiet:
+            echo = lambda line: click.echo(line) if line.startswith("warning:") else None  # noqa: E731
+        if verbose:
+            os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"  # before TensorFlow loads, in the command
+            logging.getLogger("tensorflow").setLevel(logging.INFO)
+        with contextlib.nullcontext() if verbose else native_stderr_captured():
+            command(echo=echo, **options)
+
+    return run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,6 +80,7 @@ def main() -> None:
 
 
 @main.command()
+@_console
 @click.option(
     "--lr-min",
     type=float,
@@ -165,7 +198,7 @@ def main() -> None:
     help="Port the chief serves on (with --workers).  [default: a free port]",
 )
 def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
-           port: int | None, **options: object) -> None:  # fmt: skip
+           port: int | None, echo: Callable[[str], None], **options: object) -> None:  # fmt: skip
     """Search the learning rate, plot every iteration, retrain and test the best."""
     preset = QUICK if quick else {}
     for name in QUICK:
@@ -175,7 +208,7 @@ def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
         options["data_dir"] = str(SAMPLE_DIR)
     worker_command = [sys.executable, "-c", _WORKER_BOOT, "worker", "--out", out]
     try:
-        results = run_search(SearchConfig(**options), out, overwrite=overwrite, echo=click.echo,
+        results = run_search(SearchConfig(**options), out, overwrite=overwrite, echo=echo,
                              workers=workers, worker_command=worker_command, host=host,
                              port=port)  # fmt: skip
     except (SearchError, DataError, LockError) as error:
@@ -223,12 +256,13 @@ def worker(out: str, data_dir: str | None) -> None:
 
 
 @main.command()
+@_console
 @click.argument("run_dir", type=click.Path())
-def report(run_dir: str) -> None:
+def report(run_dir: str, echo: Callable[[str], None]) -> None:
     """Redraw every figure and report.html of RUN_DIR without training."""
-    click.echo(f"reading {run_dir} (TensorFlow loads first: a few seconds)")
+    echo(f"reading {run_dir} (TensorFlow loads first: a few seconds)")
     try:
-        regenerate(run_dir, echo=click.echo)
+        regenerate(run_dir, echo=echo)
     except (SearchError, DataError, LockError) as error:
         _fail(error)
     click.echo(f"report: {os.path.join(run_dir, 'report.html')}")

@@ -9,7 +9,9 @@ evaluation in :mod:`kt_lrsearch.evaluation`, the artifacts in
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import os
 import pathlib
 import time
@@ -88,17 +90,20 @@ def _search_locked(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[
                    workers: int, worker_command: Sequence[str], host: str,
                    port: int | None) -> dict[str, Any]:  # fmt: skip
     """The search proper, in a prepared run directory whose lock this process holds."""
+    # Status lines before the steps that can take more than ~3 s (issue 14).
+    echo("loading data (the full dataset takes a few seconds)")
     dataset = data_module.load(config.data_dir, validation_fraction=config.validation_fraction,
                                seed=config.seed, train_limit=config.train_limit)  # fmt: skip
     echo(f"data: {len(dataset.train)} train / {len(dataset.validation)} validation / "
          f"{len(dataset.test)} test images from {dataset.source}")  # fmt: skip
+    echo("starting: TensorFlow loads and the first trial compiles the model (about 10 s)")
     start = time.monotonic()
     if workers:
         oracle = _chief_oracle(config, run_dir, echo)
         _serve_workers(oracle, run_dir, workers, worker_command, host, port, echo)
         hypermodel = _hypermodel(config)
     else:
-        tuner = _tune(config, run_dir, dataset, _callbacks(config, run_dir, echo))
+        tuner = _tune(config, run_dir, dataset, _callbacks(config, run_dir, echo), echo)
         oracle, hypermodel = tuner.oracle, tuner.hypermodel
     echo(f"search finished in {time.monotonic() - start:.0f}s")
     drawn = redraw_missing_figures(lambda: _oracle(config, []), list(oracle.trials.values()),
@@ -219,17 +224,23 @@ def _callbacks(config: SearchConfig, run_dir: pathlib.Path,
 
 
 def _tune(config: SearchConfig, run_dir: pathlib.Path, dataset: data_module.Dataset,
-          callbacks: list[Any]) -> keras_tuner.Tuner:  # fmt: skip
+          callbacks: list[Any],
+          echo: Callable[[str], None] | None = None) -> keras_tuner.Tuner:  # fmt: skip
     """Builds the run's tuner and searches with it; returns the tuner.
 
     In a worker (Keras Tuner's environment variables set) the tuner forwards
-    every oracle call to the chief, and ``callbacks`` stay empty.
+    every oracle call to the chief, ``callbacks`` stay empty and ``echo`` None.
     """
     from kt_lrsearch.training import ModelReuseTuner
 
-    tuner = ModelReuseTuner(oracle=_oracle(config, callbacks), hypermodel=_hypermodel(config),
-                            directory=str(run_dir), project_name=PROJECT,
-                            overwrite=False)  # fmt: skip
+    # Keras Tuner prints "Reloading Tuner from ..." unconditionally; a resume is
+    # reported once, below, in our own words (issue 14: progress lines only).
+    with contextlib.redirect_stdout(io.StringIO()):
+        tuner = ModelReuseTuner(oracle=_oracle(config, callbacks),
+                                hypermodel=_hypermodel(config), directory=str(run_dir),
+                                project_name=PROJECT, overwrite=False)  # fmt: skip
+    if tuner.oracle.trials and echo is not None:
+        echo(f"resuming: {len(tuner.oracle.trials)} trial(s) already on disk")
     x, y = data_module.to_model_input(dataset.train.images), dataset.train.labels
     val = (data_module.to_model_input(dataset.validation.images), dataset.validation.labels)
     tuner.search(x, y, validation_data=val, epochs=config.epochs, verbose=0)

@@ -42,6 +42,7 @@ ALLOWED = {
     "progress": {"kt_lrsearch"},
     "run_config": {"kt_lrsearch"},
     "run_lock": set(),  # fcntl only: the standard library
+    "quiet": set(),  # the standard library only: it runs at package import
     "evaluation": {"numpy", "keras_tuner", "kt_lrsearch"},  # lazily: the final retraining
     "search": {"numpy", "keras", "keras_tuner", "kt_lrsearch"},
     "tuner": {"keras_tuner", "kt_lrsearch"},

@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import pathlib
+import re
 import shutil
 import stat
 import subprocess
@@ -22,6 +23,23 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=900)  # fmt: skip
+
+
+# Every line a default search may print (issue 14: a quiet console, progress only).
+PROGRESS = [re.compile(p) for p in (
+    r"loading data \(.+\)",
+    r"data: \d+ train / \d+ validation / \d+ test images from \S+",
+    r"starting: TensorFlow loads and the first trial compiles the model \(about 10 s\)",
+    r"\[[#.]+\] trial \d+/\d+  lr=\S+  val_accuracy=\S+  best=\S+  [\d.]+s  \(elapsed \d+s\)",
+    r"search finished in \d+s",
+    r"recommended learning rate \S+ \(range \S+ to \S+, where the model cannot tell rates "
+    r"apart\)",
+    r"warning: .+",
+    r"retraining lr=\S+ for \d+ epoch\(s\) on train \+ validation",
+    r"test accuracy \d\.\d{4} \(lr=\S+, \d+s\)",
+    r"recommended learning rate \S+ \(range \S+ to \S+\); best trial: \S+ \(validation "
+    r"accuracy \d\.\d{4}\); report: \S+/report\.html",
+)]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +77,11 @@ def test_quick_search_writes_every_artifact(quick_run) -> None:
     # 5 iteration figures + convergence, and the last iteration figure again at the top.
     assert page.count("data:image/png;base64,") == 7 and "data:image/gif;base64," in page
     assert "trial 6/6" in result.stdout and "recommended learning rate" in result.stdout
+    # The whole console: progress lines only, nothing from TensorFlow, absl or TFP.
+    assert result.stderr == ""
+    strays = [line for line in result.stdout.splitlines()
+              if not any(p.fullmatch(line) for p in PROGRESS)]  # fmt: skip
+    assert strays == []
     # Every file honours the umask (0644 under the usual 022), Keras Tuner's included.
     mask = os.umask(0)
     os.umask(mask)
@@ -95,7 +118,8 @@ def test_rerunning_the_same_command_resumes(quick_run) -> None:
     before = json.loads((out / "results.json").read_text())
     result = cli("search", "--quick", "--data-dir", str(SAMPLE), "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "trial " not in result.stdout  # nothing retrained: the search was complete
+    assert "] trial " not in result.stdout  # nothing retrained: the search was complete
+    assert "resuming: 6 trial(s) already on disk" in result.stdout
     assert "final evaluation already done" in result.stdout
     after = json.loads((out / "results.json").read_text())
     assert after["trials"] == before["trials"] and after["final"] == before["final"]
@@ -113,9 +137,11 @@ def test_a_larger_budget_extends_a_finished_run(quick_run, tmp_path) -> None:
     before = json.loads((run / "results.json").read_text())["trials"]
     # The data spelled with a trailing slash: the same files, so the same run.
     result = cli("search", "--quick", "--data-dir", f"{SAMPLE}/", "--out", str(run),
-                 "--max-trials", "8")  # fmt: skip
+                 "--max-trials", "8", "--quiet")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "extending the run from 6 to 8 trials" in result.stdout
+    # --quiet: the result line (and any warning) only.
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("warning: ")]
+    assert len(lines) == 1 and PROGRESS[-1].fullmatch(lines[0]) and result.stderr == ""
     after = json.loads((run / "results.json").read_text())["trials"]
     assert len(after) == 8
     assert [(t["learning_rate"], t["score"]) for t in after[:6]] == [
