@@ -67,7 +67,8 @@ def _console(command: Callable[..., None]) -> Callable[..., None]:
         if verbose:
             os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"  # before TensorFlow loads, in the command
             logging.getLogger("tensorflow").setLevel(logging.INFO)
-        with contextlib.nullcontext() if verbose else native_stderr_captured():
+        with contextlib.nullcontext() if verbose else native_stderr_captured(
+            (click.ClickException,)):  # fmt: skip
             command(echo=echo, **options)
 
     return run

@@ -42,11 +42,16 @@ def quiet_environment() -> None:
 
 
 @contextlib.contextmanager
-def native_stderr_captured() -> Iterator[None]:
+def native_stderr_captured(handled: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
     """Sends what C/C++ code writes to file descriptor 2 to a temporary file.
 
     ``sys.stderr`` is rebound to a duplicate of the original descriptor for the
     block, so Python's warnings, click's errors and tracebacks reach the user.
+
+    Args:
+        handled: Exceptions that end the block with their own clear message
+            (the CLI's errors); they, SystemExit and KeyboardInterrupt replay
+            nothing. Any other exception replays the captured native lines.
     """
     sys.stderr.flush()
     original = os.dup(2)
@@ -58,7 +63,7 @@ def native_stderr_captured() -> Iterator[None]:
         try:
             yield
         except BaseException as error:
-            if not isinstance(error, SystemExit | KeyboardInterrupt):
+            if not isinstance(error, (SystemExit, KeyboardInterrupt, *handled)):
                 _replay(native, console)
             raise
         finally:

@@ -26,9 +26,11 @@ PROJECT = "tuner"
 PLOTS = "plots"
 OBJECTIVE = "val_accuracy"
 WORKER_LOGS = "workers"
+TENSORBOARD = "tensorboard"
 # What --overwrite may delete: only what a search writes, never other files.
 OWNED = ("config.json", PROJECT, PLOTS, "results.json", "results.csv", "report.html",
-         "convergence.png", "search.gif", DURATIONS, EVENTS, WORKER_LOGS)  # fmt: skip
+         "convergence.png", "search.gif", DURATIONS, EVENTS, WORKER_LOGS,
+         TENSORBOARD)  # fmt: skip
 
 
 class SearchError(Exception):

@@ -30,6 +30,7 @@ from kt_lrsearch.run_config import (
     OBJECTIVE,
     PLOTS,
     PROJECT,
+    TENSORBOARD,
     WORKER_LOGS,
     SearchConfig,
     SearchError,
@@ -239,12 +240,30 @@ def _tune(config: SearchConfig, run_dir: pathlib.Path, dataset: data_module.Data
         tuner = ModelReuseTuner(oracle=_oracle(config, callbacks),
                                 hypermodel=_hypermodel(config), directory=str(run_dir),
                                 project_name=PROJECT, overwrite=False)  # fmt: skip
-    if tuner.oracle.trials and echo is not None:
+    if echo is not None and tuner.oracle.trials:  # a worker's OracleClient has no trials
         echo(f"resuming: {len(tuner.oracle.trials)} trial(s) already on disk")
     x, y = data_module.to_model_input(dataset.train.images), dataset.train.labels
     val = (data_module.to_model_input(dataset.validation.images), dataset.validation.labels)
-    tuner.search(x, y, validation_data=val, epochs=config.epochs, verbose=0)
+    tuner.search(x, y, validation_data=val, epochs=config.epochs, verbose=0,
+                 callbacks=_tensorboard(run_dir))  # fmt: skip
     return tuner
+
+
+def _tensorboard(run_dir: pathlib.Path) -> list[Any]:
+    """A TensorBoard callback under RUN_DIR/tensorboard (TensorFlow backend only).
+
+    Keras Tuner gives it a directory per trial (``<trial_id>/execution0``) and
+    adds its HParams callback, so TensorBoard's HParams dashboard lists every
+    trial's learning rate with its metrics. Epoch-level scalars only: no graph,
+    no profiling, no images, to keep a trial's cost unchanged. Other backends
+    have no TensorFlow to write summaries with, so they get none.
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return []
+    return [keras.callbacks.TensorBoard(log_dir=str(run_dir / TENSORBOARD), write_graph=False,
+                                        profile_batch=0)]  # fmt: skip
 
 
 def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = print) -> dict:

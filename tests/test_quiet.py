@@ -41,10 +41,13 @@ def test_a_crash_replays_what_native_code_said(capfd) -> None:
         raise RuntimeError("boom")
     err = capfd.readouterr().err
     assert "TensorFlow's own log before the error" in err and "failed call to cuInit" in err
-    # A handled exit (click's errors, Ctrl-C) replays nothing.
+    # A handled exit (the CLI's own errors, SystemExit, Ctrl-C) replays nothing.
     with pytest.raises(SystemExit), quiet.native_stderr_captured():
         os.write(2, b"noise\n")
         raise SystemExit(1)
+    with pytest.raises(ValueError), quiet.native_stderr_captured((ValueError,)):
+        os.write(2, b"noise\n")
+        raise ValueError("a clear message of our own")
     assert capfd.readouterr().err == ""
 
 

@@ -82,6 +82,19 @@ def test_quick_search_writes_every_artifact(quick_run) -> None:
     strays = [line for line in result.stdout.splitlines()
               if not any(p.fullmatch(line) for p in PROGRESS)]  # fmt: skip
     assert strays == []
+    # TensorBoard, in Keras Tuner's layout: per trial, its hyperparameters and metrics.
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.util.tensor_util import make_ndarray
+
+    for number, trial in enumerate(results["trials"]):
+        run = out / "tensorboard" / str(number) / "execution0"
+        hparams = EventAccumulator(str(run))
+        hparams.Reload()
+        assert "_hparams_/session_start_info" in hparams.Tags()["tensors"]
+        validation = EventAccumulator(str(run / "validation"))
+        validation.Reload()
+        (epoch,) = validation.Tensors("epoch_accuracy")
+        assert float(make_ndarray(epoch.tensor_proto)) == pytest.approx(trial["score"])
     # Every file honours the umask (0644 under the usual 022), Keras Tuner's included.
     mask = os.umask(0)
     os.umask(mask)
