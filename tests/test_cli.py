@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from test_data import SAMPLE, corrupt, make_dataset
 
 from cli import main
+from kt_lrsearch import data
 from kt_lrsearch.run_config import SearchError, check_state_files
 
 
@@ -182,8 +183,10 @@ def test_help_lists_every_option() -> None:
         assert option in result.output
 
 
-def test_sample_exists_for_the_integration_tests() -> None:
-    assert SAMPLE.is_dir(), "../shared/data/fashion-mnist-sample is missing"
+def test_the_package_ships_the_sample_with_its_licence() -> None:
+    shipped = {p.name for p in SAMPLE.iterdir()}
+    assert shipped >= {*data.FILES, "LICENSE", "README.md"}
+    assert "MIT" in (SAMPLE / "LICENSE").read_text()
 
 
 def test_port_in_use_is_refused(tmp_path, dataset) -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from kt_lrsearch import data
 
-SAMPLE = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist-sample"
-needs_sample = pytest.mark.skipif(not SAMPLE.is_dir(), reason="../shared sample not present")
+# The real sample shipped in the package (a copy of ../shared/data/fashion-mnist-sample).
+SAMPLE = data.SAMPLE_DIR
 
 
 def write_idx(path: pathlib.Path, magic: int, dims: tuple[int, ...], payload: bytes) -> None:
@@ -35,7 +35,6 @@ def make_dataset(directory: pathlib.Path, n_train: int = 40, n_test: int = 20) -
     return directory
 
 
-@needs_sample
 def test_reads_the_real_sample() -> None:
     ds = data.load(SAMPLE, validation_fraction=0.2, seed=0)
     assert len(ds.train) + len(ds.validation) == 3443 and len(ds.test) == 1000
@@ -45,7 +44,6 @@ def test_reads_the_real_sample() -> None:
     assert ds.train.images.max() > 200  # real pixels, not an empty array
 
 
-@needs_sample
 def test_split_is_stratified_disjoint_and_seeded() -> None:
     labels = data.read_labels(SAMPLE / data.TRAIN_LABELS)
     keep, held = data.stratified_split(labels, 0.2, seed=1)

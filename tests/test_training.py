@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import pathlib
 
 import keras
 import keras_tuner as kt
@@ -14,7 +13,7 @@ from kt_lrsearch import data
 from kt_lrsearch.model import ResNetConfig, TrainingConfig
 from kt_lrsearch.training import LRHyperModel, SeededBatches, worst_metrics
 
-SAMPLE = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist-sample"
+SAMPLE = data.SAMPLE_DIR  # the real sample shipped in the package
 
 
 def test_worst_metrics() -> None:
@@ -76,7 +75,6 @@ def small_fit(learning_rate: float, n_train: int, epochs: int, seed: int = 0):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SAMPLE.is_dir(), reason="../shared sample not present")
 def test_real_fit_learns_clearly_above_chance() -> None:
     history = small_fit(0.05, 1000, 3)
     val_accuracy = history.history["val_accuracy"][-1]
@@ -85,7 +83,6 @@ def test_real_fit_learns_clearly_above_chance() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SAMPLE.is_dir(), reason="../shared sample not present")
 @pytest.mark.parametrize("learning_rate", [500.0, 1e5])  # finite explosion, then NaN
 def test_divergence_stops_early_with_worst_metrics(learning_rate: float) -> None:
     result = small_fit(learning_rate, 600, 3)
@@ -95,7 +92,6 @@ def test_divergence_stops_early_with_worst_metrics(learning_rate: float) -> None
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SAMPLE.is_dir(), reason="../shared sample not present")
 def test_a_reused_model_trains_exactly_like_a_fresh_build() -> None:
     ds = data.load(SAMPLE, validation_fraction=0.2, seed=0, train_limit=400)
     x, y = data.to_model_input(ds.train.images), ds.train.labels

@@ -9,13 +9,12 @@ import sys
 
 import pytest
 
+from kt_lrsearch.data import SAMPLE_DIR
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SAMPLE = ROOT.parent / "shared" / "data" / "fashion-mnist-sample"
-# Model-training tests that need the shared sample.
-SLOW_WITH_SAMPLE = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not SAMPLE.is_dir(), reason="../shared sample not present"),
-]
+SAMPLE = SAMPLE_DIR  # the real Fashion-MNIST sample shipped in the package
+# Model-training tests on the sample.
+SLOW_WITH_SAMPLE = [pytest.mark.slow]
 
 
 def start(args: tuple[str, ...], out: pathlib.Path, log: pathlib.Path) -> subprocess.Popen:

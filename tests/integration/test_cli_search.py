@@ -15,8 +15,10 @@ import sys
 import pytest
 from PIL import Image
 
+from kt_lrsearch.data import SAMPLE_DIR
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SAMPLE = ROOT.parent / "shared" / "data" / "fashion-mnist-sample"
+SAMPLE = SAMPLE_DIR  # the real Fashion-MNIST sample shipped in the package
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

@@ -58,7 +58,8 @@ KILL_POINTS = [
 ]
 
 
-def kill_when(out: pathlib.Path, log: pathlib.Path, trigger, delay: float, what: str) -> None:
+def kill_when(out: pathlib.Path, log: pathlib.Path, trigger, delay: float, what: str) -> int:
+    """Starts a search, SIGKILLs it at the trigger; returns its pid."""
     process = start(ARGS, out, log)
     deadline = time.monotonic() + 600
     while not trigger(out, log.read_text()):
@@ -70,10 +71,21 @@ def kill_when(out: pathlib.Path, log: pathlib.Path, trigger, delay: float, what:
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
     assert process.wait(timeout=60) == -signal.SIGKILL, what
+    return process.pid
 
 
-def run_to_end(out: pathlib.Path, log: pathlib.Path) -> None:
+def run_to_end(out: pathlib.Path, log: pathlib.Path, *, try_a_second: bool = False) -> None:
+    """Runs a search to its end; with ``try_a_second``, a second one meanwhile must fail."""
     process = start(ARGS, out, log)
+    if try_a_second:
+        deadline = time.monotonic() + 300
+        lock = out / ".lock"
+        while not (lock.exists() and lock.read_text().startswith(f"{process.pid} ")):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        second = start(ARGS, out, log.with_suffix(".second.log"))
+        assert second.wait(timeout=300) == 2
+        assert f"in use by process {process.pid}" in log.with_suffix(".second.log").read_text()
     assert process.wait(timeout=900) == 0, log.read_text()
 
 
@@ -91,12 +103,16 @@ def test_sigkill_at_any_point_then_resume_matches_an_uninterrupted_run(tmp_path)
     run_to_end(reference, tmp_path / "reference.log")
 
     killed = tmp_path / "killed"
-    logs = []
+    logs, pids = [], []
     for number, (what, trigger, delay) in enumerate(KILL_POINTS):
         logs.append(tmp_path / f"kill{number}.log")
-        kill_when(killed, logs[-1], trigger, delay, what)
+        pids.append(kill_when(killed, logs[-1], trigger, delay, what))
     logs.append(tmp_path / "last.log")
-    run_to_end(killed, logs[-1])
+    # While the last rerun holds the directory, a second search is refused, naming it.
+    run_to_end(killed, logs[-1], try_a_second=True)
+    # Each rerun took over the lock its SIGKILLed predecessor could not release.
+    for pid, log in zip(pids, logs[1:], strict=True):
+        assert f"taking over the lock of process {pid}" in log.read_text()
 
     # The same trials, scores and decisions as the uninterrupted run.
     assert trial_rows(killed) == trial_rows(reference)
