@@ -30,7 +30,7 @@ from kt_lrsearch import data  # noqa: E402
 from kt_lrsearch.model import ResNetConfig, TrainingConfig  # noqa: E402
 from kt_lrsearch.training import LRHyperModel  # noqa: E402
 
-DEFAULT_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "fashion-mnist-sample")
+DEFAULT_DATA = str(data.SAMPLE_DIR)  # the real sample shipped in the package
 OUT = os.path.join(ROOT, "bench", "lr_tables.json")
 # 13 rates, a quarter decade apart, over the task's range [1e-4, 1e-1].
 GRID = np.logspace(-4, -1, 13)
@@ -44,7 +44,12 @@ SETTINGS: dict[str, tuple[tuple[int, ...], int, int]] = {
     "small-e1-b64": ((16, 32), 1, 64),  # widths of 8 abort TensorFlow here (oneDNN)
     # The search's own objective (cli.py search's defaults), for the recommendation.
     "default-r16": ((16, 32, 64), 1, 128),
+    # Partners for issue 15's warm-start pairs: fewer images, a narrower network.
+    "resnet-e1-b128-n800": ((16, 32, 64), 1, 128),
+    "small-e1-b128": ((16, 32), 1, 128),
 }
+# Settings trained on a stratified subset of the training images.
+TRAIN_LIMITS: dict[str, int] = {"resnet-e1-b128-n800": 800}
 
 
 def measure(name: str, seeds: int, ds: data.Dataset) -> dict:
@@ -96,7 +101,12 @@ def main() -> None:
     tables["grid"] = GRID.tolist()
     for name in args.settings:
         start = time.perf_counter()
-        tables[name] = measure(name, args.seeds, ds)
+        subset = ds
+        if name in TRAIN_LIMITS:
+            subset = data.load(args.data_dir, validation_fraction=0.2, seed=42,
+                               train_limit=TRAIN_LIMITS[name])  # fmt: skip
+        tables[name] = measure(name, args.seeds, subset)
+        tables[name]["train_images"] = len(subset.train)
         tables[name]["seconds"] = round(time.perf_counter() - start, 1)
         with open(OUT, "w") as f:
             json.dump(tables, f, indent=1)
