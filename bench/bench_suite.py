@@ -162,13 +162,15 @@ def lr_optimum(score: Callable[[dict[str, Any]], float]) -> float:
 TABLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lr_tables.json")
 
 
-def lr_table(name: str, budget: int = 10) -> Problem:
+def lr_table(name: str, budget: int = 10, reverse: bool = False) -> Problem:
     """A measured landscape (bench_lr_tables.py): truth is the mean over training
-    seeds, an evaluation sees one seed's curve, both linear in log10(lr)."""
+    seeds, an evaluation sees one seed's curve, both linear in log10(lr).
+    ``reverse`` mirrors it in log10(lr) (an unrelated task for warm starts)."""
     with open(TABLES) as f:
         tables = json.load(f)
     grid = np.log10(tables[name].get("grid", tables["grid"]))
     rows = np.asarray(tables[name]["val_accuracy"])
+    rows = rows[:, ::-1] if reverse else rows
     mean = rows.mean(axis=0)
 
     def score(v: dict[str, Any]) -> float:

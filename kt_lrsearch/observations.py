@@ -23,6 +23,7 @@ from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.encoding import SpaceEncoder, is_continuous
 from kt_lrsearch.policy import Decision, Observations
 from kt_lrsearch.slices import axis_slices
+from kt_lrsearch.warm_start import EarlierTrial, WarmStartError
 
 FloatArray = npt.NDArray[np.float64]
 Trial = trial_module.Trial
@@ -64,6 +65,34 @@ def finished_trials(trials: Sequence[Trial], encoder: SpaceEncoder, direction: s
         scores=scores,
         observations=policy_view,
     )
+
+
+def earlier_points(earlier: Sequence[EarlierTrial], encoder: SpaceEncoder,
+                   space: hp_module.HyperParameters,
+                   direction: str) -> tuple[Observations, int]:  # fmt: skip
+    """A warm start's earlier trials as policy observations, and how many were left out.
+
+    Trials whose values lie outside this search's space (another range) are
+    left out; a space with other hyperparameters raises WarmStartError.
+    """
+    rows = []
+    for trial in earlier:
+        missing = [name for name in encoder.names if name not in trial.values]
+        if missing:
+            raise WarmStartError(
+                f"warm start {trial.source}: a different search space (no {', '.join(missing)}"
+                f" in its trials, which have {', '.join(sorted(trial.values)) or 'nothing'})"
+            )
+        hps = space.copy()
+        hps.values = {**hps.values, **trial.values}
+        point = encoder.encode(hps)
+        if np.all((point >= 0.0) & (point <= 1.0)):
+            ok = trial.score is not None
+            rows.append((point, trial_rules.OK if ok else trial_rules.FAILED,
+                         trial.score if ok else np.nan))  # fmt: skip
+    unit = np.array([r[0] for r in rows], dtype=np.float64).reshape(len(rows), encoder.dim)
+    frame = trial_rules.sign(direction) * np.array([r[2] for r in rows], dtype=np.float64)
+    return Observations(unit, tuple(r[1] for r in rows), frame), len(earlier) - len(rows)
 
 
 def pending_points(trials: Sequence[Trial], encoder: SpaceEncoder,

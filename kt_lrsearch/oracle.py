@@ -23,7 +23,8 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch import features, gp, observations, policy, trial_rules
+from kt_lrsearch import features, gp, observations, policy, prior, space, trial_rules
+from kt_lrsearch import warm_start as warm_start_module
 from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.encoding import SpaceEncoder
 from kt_lrsearch.files import is_local, save_json
@@ -76,12 +77,22 @@ class GPEIOracle(keras_tuner.Oracle):
             is handed to a tuner. An exception in one is reported as a warning
             and never stops the search (in distributed tuning a raising oracle
             hangs the chief).
+        warm_start: Earlier searches of a related task, each a kt_lrsearch run
+            directory, a Keras Tuner project directory or a list of
+            ``(values, score)`` pairs (:mod:`kt_lrsearch.warm_start`). Their
+            GP's posterior mean becomes the new GP's prior mean, with a fitted
+            offset and scale (:mod:`kt_lrsearch.prior`); the first trial is the
+            earlier best and there is no initial design. Only new trials count
+            towards ``max_trials``. Empty (the default): a cold search.
 
     Attributes:
         options: The oracle's own options, a :class:`~kt_lrsearch.options.PolicyOptions`.
 
     Raises:
         ValueError: When an option is out of range, with the accepted range.
+        kt_lrsearch.warm_start.WarmStartError: A warm-start source that cannot
+            be used (missing, corrupt, another objective); a different search
+            space is found at the first decision.
     """
 
     def __init__(
@@ -105,6 +116,7 @@ class GPEIOracle(keras_tuner.Oracle):
         xi_decay: bool = True,
         refine: bool = True,
         callbacks: Sequence[Any] = (),
+        warm_start: Sequence[warm_start_module.Source] = (),
     ) -> None:
         check_int("max_trials", max_trials, 1, allow_none=True)
         check_int("seed", seed, 0, allow_none=True)
@@ -129,6 +141,10 @@ class GPEIOracle(keras_tuner.Oracle):
             self.seed = self._seed_state = int(seed)
         self._cache: tuple[Any, DecisionView] | None = None
         self.callbacks = list(callbacks)
+        # Read now, so a bad source fails at construction, not mid-search.
+        self.earlier = warm_start_module.load(list(warm_start), self.objective.name,
+                                              self.objective.direction)  # fmt: skip
+        self._prior: tuple[tuple[str, ...], prior.PriorMean | None] | None = None
 
     # ------------------------------------------------------------------ protocol
 
@@ -273,11 +289,31 @@ class GPEIOracle(keras_tuner.Oracle):
                 trials_so_far=len(self.trials), max_trials=self.max_trials, snap=encoder.snap,
                 is_taken=lambda point: self._is_taken(encoder.decode(point)),
                 gp_features=features.feature_map(encoder.categorical_axes()),
+                prior_mean=self._prior_mean(encoder),
             )  # fmt: skip
         values, unit, reason = self._proposal(decision, encoder)
         return observations.view(decision, encoder, finished, pending, direction=direction,
                                  next_values=values, next_unit=unit,
                                  stop_reason=reason)  # fmt: skip
+
+    def _prior_mean(self, encoder: SpaceEncoder) -> prior.PriorMean | None:
+        """The warm start's prior (kt_lrsearch.prior), fitted once per search space."""
+        if not self.earlier:
+            return None
+        if self._prior is None or self._prior[0] != encoder.names:
+            obs, _ = observations.earlier_points(self.earlier, encoder, self.hyperparameters,
+                                                 self.objective.direction)  # fmt: skip
+            mean = None
+            if obs.ok.any():
+                gp_features = features.feature_map(encoder.categorical_axes())
+                reference = encoder.snap(
+                    space.unit_grid(self.options.grid_size) if encoder.dim == 1 else
+                    space.sobol_points(self.options.num_candidates, encoder.dim, seed=self.seed)
+                )  # fmt: skip
+                scores = policy.penalise(obs.frame, obs.ok, self.options.failure_penalty)
+                mean = prior.prior_from(obs.unit, scores, gp_features, reference)
+            self._prior = (encoder.names, mean)
+        return self._prior[1]
 
     def _proposal(self, decision: policy.Decision, encoder: SpaceEncoder
                   ) -> tuple[dict[str, Any] | None, np.ndarray | None, str]:  # fmt: skip

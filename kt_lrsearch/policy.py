@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from kt_lrsearch import acquisition, features, gp, refine, space
+from kt_lrsearch import acquisition, features, gp, prior, refine, space
 from kt_lrsearch.options import PolicyOptions
 from kt_lrsearch.trial_rules import OK
 
@@ -38,7 +38,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 Snap = Callable[[FloatArray], FloatArray]
 IsTaken = Callable[[FloatArray], bool]
-Model = gp.GaussianProcess | features.FeatureGP
+Model = gp.GaussianProcess | features.FeatureGP | prior.PriorGP
 
 # How many initial-design (Sobol) indices to try before giving up on finding an
 # unseen point there, and how many EI-ranked candidates before random fallback.
@@ -296,14 +296,26 @@ def acquire(post: Posterior, ei_stop_threshold: float | None,
     return EXHAUSTED, None, "every candidate has been evaluated or is running"
 
 
+def warm_first_point(prior_mean: prior.PriorMean, pending: FloatArray, *, snap: Snap,
+                     min_distance: float, is_taken: IsTaken) -> FloatArray | None:  # fmt: skip
+    """The earlier task's best point, when it is free: a warm search's first proposal."""
+    point = snap(prior_mean.best[None, :])
+    if space.min_distances(point, pending)[0] < min_distance or is_taken(point[0]):
+        return None
+    return point[0]
+
+
 def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, dim: int,
            seed: int, trials_so_far: int, max_trials: int | None, snap: Snap,
-           is_taken: IsTaken,
-           gp_features: features.Features | None = None) -> Decision:  # fmt: skip
+           is_taken: IsTaken, gp_features: features.Features | None = None,
+           prior_mean: prior.PriorMean | None = None) -> Decision:  # fmt: skip
     """The next point: initial design first, then the EI maximiser.
 
     The GP is fitted whenever there is an observation, also during the initial
-    design, so the figures show it from the second trial on.
+    design, so the figures show it from the second trial on. With
+    ``prior_mean`` (a warm start, :mod:`kt_lrsearch.prior`) there is no
+    initial design: the first proposal is the earlier task's best point, and
+    the GP models the new scores around the earlier posterior mean.
 
     Args:
         obs: Finished trials, in trial order (the GP's sums depend on it).
@@ -317,11 +329,13 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
         is_taken: Whether a point's values were tried or are running.
         gp_features: Maps unit points to the GP's inputs (one-hot unordered
             choices, :mod:`kt_lrsearch.features`); None: the unit points.
+        prior_mean: The earlier task's posterior mean, or None (a cold search).
     """
     model_scores = penalise(obs.frame, obs.ok, options.failure_penalty)
     post = None
     if obs.unit.shape[0]:
-        model = features.fit(obs.unit, model_scores, gp_features)
+        model = (features.fit(obs.unit, model_scores, gp_features) if prior_mean is None
+                 else prior.fit(obs.unit, model_scores, gp_features, prior_mean))  # fmt: skip
         candidates = candidate_set(obs, model_scores, options, dim=dim, seed=seed,
                                    trials_so_far=trials_so_far, snap=snap)  # fmt: skip
         xi = current_xi(options.xi, options.xi_decay, trials_so_far, max_trials, dim)
@@ -329,7 +343,13 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
                          min_distance=options.min_distance,
                          snap=snap if options.refine else None,
                          seed=(seed, trials_so_far))  # fmt: skip
-    if trials_so_far < options.initial_points(dim) or post is None:
+    if prior_mean is not None and post is None:
+        point = warm_first_point(prior_mean, pending, snap=snap,
+                                 min_distance=options.min_distance, is_taken=is_taken)  # fmt: skip
+        if point is not None:
+            return Decision(PROPOSE, point, "", True, model_scores, post)
+    design = prior_mean is None and trials_so_far < options.initial_points(dim)
+    if design or post is None:
         point = initial_point(obs, pending, dim=dim, seed=seed, trials_so_far=trials_so_far,
                               min_distance=options.min_distance, snap=snap,
                               is_taken=is_taken)  # fmt: skip

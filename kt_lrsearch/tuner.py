@@ -47,7 +47,8 @@ class GPEITuner(ModelReuseTuner):
         max_retries_per_trial: As in ``keras_tuner.BayesianOptimization``.
         max_consecutive_failed_trials: As in ``keras_tuner.BayesianOptimization``.
         grid_size, num_candidates, xi, min_distance, failure_penalty,
-        ei_stop_threshold, xi_decay, refine, callbacks: GPEIOracle's options.
+        ei_stop_threshold, xi_decay, refine, callbacks, warm_start: GPEIOracle's
+            options.
         **kwargs: Passed to ``keras_tuner.Tuner``.
     """
 
@@ -73,6 +74,7 @@ class GPEITuner(ModelReuseTuner):
         xi_decay: bool = True,
         refine: bool = True,
         callbacks: Sequence[Any] = (),
+        warm_start: Sequence[Any] = (),
         **kwargs: Any,
     ) -> None:
         oracle = GPEIOracle(
@@ -94,5 +96,6 @@ class GPEITuner(ModelReuseTuner):
             xi_decay=xi_decay,
             refine=refine,
             callbacks=callbacks,
+            warm_start=warm_start,
         )
         super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)

@@ -17,6 +17,8 @@ ALLOWED = {
     "acquisition": {"numpy"},
     "refine": {"numpy"},
     "recommendation": {"numpy"},
+    "prior": {"numpy", "kt_lrsearch"},
+    "warm_start": set(),  # JSON files and pairs: no Keras Tuner
     "features": {"numpy", "kt_lrsearch"},
     "space": {"numpy", "tensorflow"},  # tensorflow only lazily, for the Sobol op
     "gp": {"numpy", "scipy", "tensorflow", "tensorflow_probability"},

@@ -1,0 +1,82 @@
+"""Warm start (issue 15): does an earlier, related search make the next one cheaper?
+
+Pairs of measured learning-rate landscapes (bench/lr_tables.json, 3 training
+seeds each): the earlier task and the new one differ in epochs, batch size,
+training images or network width; an unrelated pair mirrors the new landscape in
+log10(lr). Per pair and seed: a cold GPEIOracle search of 10 evaluations on the
+earlier landscape (its trials are what a user would pass as --warm-start), then
+on the new landscape a warm-started search of 5 evaluations and cold searches of
+5 and 10. Regret: the new landscape's true best (mean over seeds) minus the truth
+at the best observed trial. Seeds 1000 apart; the earlier search uses seed + 500.
+
+Run: OMP_NUM_THREADS=1 .venv/bin/python bench/bench_warm_start.py [--seeds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import keras_tuner as kt
+from bench_suite import Problem, kt_space, lr_table, run_kt
+
+from kt_lrsearch import GPEIOracle
+
+# (label, earlier table, new table, mirror the earlier one)
+PAIRS = [
+    ("1 vs 3 epochs", "resnet-e1-b128", "resnet-e3-b128", False),
+    ("batch 32 vs 128", "resnet-e1-b32", "resnet-e1-b128", False),
+    ("800 vs 2,755 images", "resnet-e1-b128-n800", "resnet-e1-b128", False),
+    ("narrower vs wider", "small-e1-b128", "resnet-e1-b128", False),
+    ("unrelated: mirrored", "resnet-e1-b128", "resnet-e1-b128", True),
+]
+
+
+def search(problem: Problem, seed: int, warm: list | None = None) -> tuple[float, list]:
+    """(truth at the best observed trial, [(values, observed score)]) of one search."""
+    oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=problem.budget,
+                        num_initial_points=1, seed=seed, hyperparameters=kt_space(problem.specs),
+                        warm_start=[warm] if warm else ())  # fmt: skip
+    with tempfile.TemporaryDirectory() as workdir:
+        best, _ = run_kt(oracle, problem, seed, workdir)
+    pairs = [(dict(t.hyperparameters.values), t.score) for t in oracle.trials.values()]
+    return best, pairs
+
+
+def pair_row(label: str, earlier: str, new: str, mirrored: bool, seeds: int) -> str:
+    source = lr_table(earlier, 10, reverse=mirrored)
+    targets = {budget: lr_table(new, budget) for budget in (5, 10)}
+    regrets: dict[str, list[float]] = {"warm 5": [], "cold 5": [], "cold 10": []}
+    for k in range(1, seeds + 1):
+        _, pairs = search(source, 1000 * k + 500)
+        for name, budget, warm in (("warm 5", 5, pairs), ("cold 5", 5, None),
+                                   ("cold 10", 10, None)):  # fmt: skip
+            truth, _ = search(targets[budget], 1000 * k, warm)
+            regrets[name].append(targets[budget].optimum - truth)
+    cells = [f"{statistics.mean(r):.4f} ({statistics.median(r):.4f})" for r in regrets.values()]
+    return f"| {label} | {earlier}{' mirrored' if mirrored else ''} -> {new} | " + " | ".join(
+        cells) + " |"  # fmt: skip
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=20)
+    args = parser.parse_args()
+    print(f"\nmean (median) regret over {args.seeds} seeds\n")
+    print("| pair | tables | warm start, 5 evaluations | cold, 5 | cold, 10 |")
+    print("|---|---|---:|---:|---:|")
+    for pair in PAIRS:
+        print(pair_row(*pair, args.seeds), flush=True)
+
+
+if __name__ == "__main__":
+    main()

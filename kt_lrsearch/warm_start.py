@@ -1,0 +1,120 @@
+"""Earlier observations for a warm start: from run directories, Keras Tuner projects, pairs.
+
+A source is one of:
+
+- a kt_lrsearch run directory (``config.json`` and the Keras Tuner project in
+  ``tuner/``);
+- a Keras Tuner project directory (``oracle.json`` and ``trial_*/trial.json``),
+  from any tuner and oracle;
+- a sequence of ``(values, score)`` pairs, ``values`` a dict of hyperparameter
+  values and ``score`` the objective (None or non-finite: a failed trial).
+
+Each trial's score is read from its own metric history under the new search's
+objective name, so an earlier search of another objective is refused rather
+than misread. Problems raise :class:`WarmStartError` naming the source and what
+to do. Reads JSON only: no Keras Tuner import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import pathlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+Source = str | os.PathLike | Sequence[tuple[Mapping[str, Any], Any]]
+
+
+class WarmStartError(ValueError):
+    """An earlier search that cannot be used; the message says which and why."""
+
+
+@dataclasses.dataclass(frozen=True)
+class EarlierTrial:
+    """One earlier observation: its values and objective (None when it failed)."""
+
+    values: dict[str, Any]
+    score: float | None
+    source: str
+
+
+def _project_dir(path: pathlib.Path) -> pathlib.Path:
+    if not path.is_dir():
+        raise WarmStartError(f"warm start {path}: no such directory")
+    if (path / "config.json").exists() and (path / "tuner" / "oracle.json").exists():
+        return path / "tuner"  # a kt_lrsearch run directory
+    if (path / "oracle.json").exists():
+        return path  # a Keras Tuner project directory
+    raise WarmStartError(f"warm start {path}: neither a kt_lrsearch run directory (config.json "
+                         "and tuner/) nor a Keras Tuner project (oracle.json); name one of "
+                         "those")  # fmt: skip
+
+
+def _objective_value(record: dict[str, Any], name: str, direction: str,
+                     where: pathlib.Path) -> float | None:  # fmt: skip
+    """The trial's best ``name`` metric, or None for a trial without a finite one."""
+    metrics = record.get("metrics", {}).get("metrics", {})
+    if name not in metrics:
+        if record.get("status") == "COMPLETED" and metrics:
+            raise WarmStartError(f"warm start {where}: no metric {name!r} (it has "
+                                 f"{', '.join(sorted(metrics))}): an earlier search of another "
+                                 "objective cannot warm-start this one")  # fmt: skip
+        return None
+    if metrics[name].get("direction", direction) != direction:
+        raise WarmStartError(f"warm start {where}: {name!r} was "
+                             f"{'maximised' if direction == 'min' else 'minimised'} there, "
+                             f"this search {'maximises' if direction == 'max' else 'minimises'}"
+                             " it")  # fmt: skip
+    values = [float(v) for o in metrics[name].get("observations", []) for v in o.get("value", [])]
+    finite = [v for v in values if math.isfinite(v)]
+    if record.get("status") != "COMPLETED" or not finite:
+        return None
+    return max(finite) if direction == "max" else min(finite)
+
+
+def _from_directory(path: pathlib.Path, objective: str, direction: str) -> list[EarlierTrial]:
+    project = _project_dir(path)
+    trials = []
+    for file in sorted(project.glob("trial_*/trial.json")):
+        try:
+            record = json.loads(file.read_text())
+            values = dict(record["hyperparameters"]["values"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise WarmStartError(f"warm start {file}: unreadable trial ({error}); repair or "
+                                 "remove it, or leave this source out") from None  # fmt: skip
+        score = _objective_value(record, objective, direction, file)
+        trials.append(EarlierTrial(values, score, str(path)))
+    if not trials:
+        raise WarmStartError(f"warm start {path}: no finished trial to learn from")
+    return trials
+
+
+def _from_pairs(pairs: Iterable[Any]) -> list[EarlierTrial]:
+    trials = []
+    for index, pair in enumerate(pairs):
+        try:
+            values, score = pair
+            values = dict(values)
+            score = None if score is None else float(score)
+        except (TypeError, ValueError):
+            raise WarmStartError(f"warm start pair {index}: expected (values dict, score), got "
+                                 f"{pair!r}") from None  # fmt: skip
+        score = score if score is not None and math.isfinite(score) else None
+        trials.append(EarlierTrial(values, score, "pairs"))
+    if not trials:
+        raise WarmStartError("warm start: the list of (values, score) pairs is empty")
+    return trials
+
+
+def load(sources: Sequence[Source], objective: str, direction: str) -> list[EarlierTrial]:
+    """Every earlier trial of ``sources``, in order (see the module docstring)."""
+    trials: list[EarlierTrial] = []
+    for source in sources:
+        if isinstance(source, str | os.PathLike):
+            trials += _from_directory(pathlib.Path(source), objective, direction)
+        else:
+            trials += _from_pairs(source)
+    return trials

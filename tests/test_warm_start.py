@@ -1,0 +1,109 @@
+"""Warm start from earlier searches (GPEIOracle(warm_start=...)): each source, resume, bad input."""
+
+from __future__ import annotations
+
+import math
+
+import keras_tuner as kt
+import pytest
+from oracle_helpers import lr_space, make_oracle, peaked, run_loop
+
+from kt_lrsearch import observations
+from kt_lrsearch.encoding import SpaceEncoder
+from kt_lrsearch.warm_start import WarmStartError, load
+
+
+def earlier_pairs(centre: float = -2.0) -> list[tuple[dict, float]]:
+    rates = [10**g for g in (-4.0, -3.2, -2.6, -2.2, -1.8, -1.3, -1.0)]
+    return [({"learning_rate": lr}, 0.9 - 0.1 * (math.log10(lr) - centre) ** 2) for lr in rates]
+
+
+def earlier_project(tmp_path, name: str = "earlier"):
+    """A finished Keras Tuner project of GPEIOracle (5 trials on `peaked`)."""
+    oracle = make_oracle(str(tmp_path / name), max_trials=5, num_initial_points=1, seed=3)
+    run_loop(oracle, peaked, 5)
+    return tmp_path / name / "project"
+
+
+def test_pairs_start_at_the_earlier_best_with_no_initial_design(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path / "o"), max_trials=4, num_initial_points=1,
+                         warm_start=[earlier_pairs(-2.0)])  # fmt: skip
+    trials = run_loop(oracle, peaked, 10)
+    first = math.log10(trials[0].hyperparameters.values["learning_rate"])
+    assert first == pytest.approx(-2.0, abs=0.1)  # the earlier posterior's best
+    assert len(trials) == 4  # the budget counts only new trials
+    view = oracle.decision_view()
+    assert view.initial_design is False
+
+
+def test_a_keras_tuner_project_and_a_run_directory_are_read(tmp_path) -> None:
+    project = earlier_project(tmp_path)
+    trials = load([project], "score", "max")
+    assert len(trials) == 5 and all(t.score is not None for t in trials)
+    run = tmp_path / "run"
+    (run / "tuner").mkdir(parents=True)
+    (run / "config.json").write_text("{}")
+    for item in project.iterdir():
+        target = run / "tuner" / item.name
+        target.symlink_to(item, target_is_directory=item.is_dir())
+    assert [t.values for t in load([run], "score", "max")] == [t.values for t in trials]
+    oracle = make_oracle(str(tmp_path / "o"), max_trials=2, warm_start=[run, project])
+    assert len(oracle.earlier) == 10
+    assert len(run_loop(oracle, peaked, 2)) == 2
+
+
+def test_a_warm_started_search_resumes_with_the_same_decisions(tmp_path) -> None:
+    kwargs = {"max_trials": 5, "num_initial_points": 1, "warm_start": [earlier_pairs()]}
+    oracle = make_oracle(str(tmp_path / "o"), **kwargs)
+    run_loop(oracle, peaked, 3)
+    expected = oracle.decision_view().next_x
+    resumed = make_oracle(str(tmp_path / "o"), **kwargs)
+    resumed.reload()
+    assert len(resumed.trials) == 3 and resumed.decision_view().next_x == expected
+
+
+def test_an_unrelated_earlier_task_does_not_stop_the_search_finding_the_peak(tmp_path) -> None:
+    oracle = make_oracle(str(tmp_path / "o"), max_trials=10, num_initial_points=1,
+                         warm_start=[earlier_pairs(-3.7)])  # fmt: skip
+    trials = run_loop(oracle, peaked, 10)
+    best = max(trials, key=lambda t: t.score)
+    assert math.log10(best.hyperparameters.values["learning_rate"]) == pytest.approx(-2, abs=0.2)
+
+
+def test_bad_sources_get_a_clear_error(tmp_path) -> None:
+    with pytest.raises(WarmStartError, match="no such directory"):
+        make_oracle(str(tmp_path / "o"), warm_start=[tmp_path / "missing"])
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(WarmStartError, match="neither a kt_lrsearch run directory"):
+        make_oracle(str(tmp_path / "o"), warm_start=[tmp_path / "plain"])
+    project = earlier_project(tmp_path)
+    with pytest.raises(WarmStartError, match="no metric 'val_loss'"):
+        make_oracle(str(tmp_path / "o"), objective=kt.Objective("val_loss", "min"),
+                    warm_start=[project])  # fmt: skip
+    with pytest.raises(WarmStartError, match="'score' was maximised there"):
+        make_oracle(str(tmp_path / "o"), objective=kt.Objective("score", "min"),
+                    warm_start=[project])  # fmt: skip
+    with pytest.raises(WarmStartError, match="pair 0"):
+        make_oracle(str(tmp_path / "o"), warm_start=[[0.5]])
+    trial = project / "trial_0" / "trial.json"
+    before = trial.read_text()
+    trial.write_text(before[:40])
+    with pytest.raises(WarmStartError, match="unreadable trial"):
+        make_oracle(str(tmp_path / "o"), warm_start=[project])
+    assert trial.read_text() == before[:40]  # nothing of the earlier search is changed
+
+
+def test_a_different_search_space_is_refused_at_the_first_decision(tmp_path) -> None:
+    space = lr_space()
+    space.Int("units", 8, 64)
+    oracle = make_oracle(str(tmp_path / "o"), space, warm_start=[earlier_pairs()])
+    with pytest.raises(WarmStartError, match="a different search space \\(no units"):
+        oracle.create_trial("tuner0")
+    # Earlier rates outside this search's range are left out, not misplaced.
+    narrow = make_oracle(str(tmp_path / "n"), lr_space(1e-3, 1e-2), max_trials=2,
+                         warm_start=[earlier_pairs()])  # fmt: skip
+    assert len(run_loop(narrow, peaked, 2)) == 2
+    encoder = SpaceEncoder(narrow.hyperparameters)
+    obs, left_out = observations.earlier_points(narrow.earlier, encoder,
+                                                narrow.hyperparameters, "max")  # fmt: skip
+    assert left_out == 5 and obs.unit.shape == (2, 1)  # only 10**-2.6 and 10**-2.2 are inside
