@@ -24,6 +24,7 @@ from kt_lrsearch.quiet import native_stderr_captured
 from kt_lrsearch.run_config import SearchConfig, SearchError
 from kt_lrsearch.run_lock import LockError, RunInUse
 from kt_lrsearch.search import regenerate, run_search, run_worker
+from kt_lrsearch.warm_start import WarmStartError
 
 DEFAULT_OUT = os.path.join("artifacts", "lr-search")
 # --quick: a real search on a stratified subset, about a minute on 2 CPU cores.
@@ -36,14 +37,15 @@ _WORKER_BOOT = (f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
                 "from kt_lrsearch.cli import main; main(prog_name='kt-lrsearch')")  # fmt: skip
 
 
-class _Busy(click.ClickException):
-    """The run directory is in use: exit status 2, as issue 14 asks (busy, not wrong)."""
+class _Status2(click.ClickException):
+    """Exit status 2: a run directory in use (issue 14), a warm start refused (issue 15)."""
 
     exit_code = 2
 
 
 def _fail(error: Exception) -> None:
-    raise (_Busy if isinstance(error, RunInUse) else click.ClickException)(str(error)) from None
+    status2 = isinstance(error, RunInUse | WarmStartError)
+    raise (_Status2 if status2 else click.ClickException)(str(error)) from None
 
 
 def _console(command: Callable[..., None]) -> Callable[..., None]:
@@ -160,6 +162,13 @@ def main() -> None:
     "cache, downloading when online; with --quick, the real sample shipped in the package]",
 )
 @click.option(
+    "--warm-start",
+    type=click.Path(),
+    multiple=True,
+    help="An earlier run directory (or Keras Tuner project) of a related search to start "
+    "from; repeat for several. Its GP becomes this search's prior.",
+)
+@click.option(
     "--out",
     type=click.Path(),
     default=DEFAULT_OUT,
@@ -207,12 +216,14 @@ def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
             options[name] = preset.get(name, getattr(DEFAULTS, name))
     if quick and options["data_dir"] is None:
         options["data_dir"] = str(SAMPLE_DIR)
+    # Absolute, so the run's identity does not depend on where it is resumed from.
+    options["warm_start"] = tuple(os.path.abspath(p) for p in options["warm_start"])
     worker_command = [sys.executable, "-c", _WORKER_BOOT, "worker", "--out", out]
     try:
         results = run_search(SearchConfig(**options), out, overwrite=overwrite, echo=echo,
                              workers=workers, worker_command=worker_command, host=host,
                              port=port)  # fmt: skip
-    except (SearchError, DataError, LockError) as error:
+    except (SearchError, DataError, LockError, WarmStartError) as error:
         _fail(error)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: rerun the same command to resume the run in {out}", err=True)
@@ -252,7 +263,7 @@ def worker(out: str, data_dir: str | None) -> None:
     """
     try:
         run_worker(out, data_dir=data_dir, echo=click.echo)
-    except (SearchError, DataError, LockError) as error:
+    except (SearchError, DataError, LockError, WarmStartError) as error:
         _fail(error)
 
 
@@ -264,7 +275,7 @@ def report(run_dir: str, echo: Callable[[str], None]) -> None:
     echo(f"reading {run_dir} (TensorFlow loads first: a few seconds)")
     try:
         regenerate(run_dir, echo=echo)
-    except (SearchError, DataError, LockError) as error:
+    except (SearchError, DataError, LockError, WarmStartError) as error:
         _fail(error)
     click.echo(f"report: {os.path.join(run_dir, 'report.html')}")
 

@@ -99,6 +99,10 @@ class DecisionView:
         slices: One :class:`AxisSlice` per tuned hyperparameter when the space
             is not a single numeric one (then ``grid`` is None); () otherwise
             or before any observation.
+        noise_sd: The GP's observation-noise SD in objective units (NaN before any).
+        earlier_x: A warm start's earlier observations (1-D numeric
+            searches), values (k,); None without a warm start.
+        earlier_scores: Their scores, objective units (k,); NaN where failed.
     """
 
     names: tuple[str, ...]
@@ -128,6 +132,8 @@ class DecisionView:
     exhausted: bool = False
     slices: tuple[AxisSlice, ...] = ()
     noise_sd: float = float("nan")
+    earlier_x: FloatArray | None = None
+    earlier_scores: FloatArray | None = None
 
     def recommend(self, rule: str = recommendation.DEFAULT_RULE,
                   ) -> recommendation.Recommendation | None:  # fmt: skip

@@ -292,9 +292,16 @@ class GPEIOracle(keras_tuner.Oracle):
                 prior_mean=self._prior_mean(encoder),
             )  # fmt: skip
         values, unit, reason = self._proposal(decision, encoder)
-        return observations.view(decision, encoder, finished, pending, direction=direction,
+        view = observations.view(decision, encoder, finished, pending, direction=direction,
                                  next_values=values, next_unit=unit,
                                  stop_reason=reason)  # fmt: skip
+        if self.earlier and view.grid is not None:
+            name = encoder.names[0]
+            view = dataclasses.replace(
+                view, earlier_x=np.array([float(t.values[name]) for t in self.earlier]),
+                earlier_scores=np.array([np.nan if t.score is None else t.score
+                                         for t in self.earlier]))  # fmt: skip
+        return view
 
     def _prior_mean(self, encoder: SpaceEncoder) -> prior.PriorMean | None:
         """The warm start's prior (kt_lrsearch.prior), fitted once per search space."""

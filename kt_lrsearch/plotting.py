@@ -170,6 +170,11 @@ def _draw_posterior(ax: Axes, d: DecisionView, objective: str) -> list[Annotatio
     # Failed points sit where the GP saw them, but never below an accuracy axis.
     shown = np.where(ok, d.obs_scores, np.maximum(d.obs_model_scores, 0.0) if unit
                      else d.obs_model_scores)  # fmt: skip
+    if d.earlier_x is not None:
+        done = np.isfinite(d.earlier_scores)
+        ax.scatter(d.earlier_x[done], d.earlier_scores[done], facecolors="none",
+                   edgecolors=_COLOURS["failed"], zorder=2, s=28,
+                   label="earlier search (warm start)")  # fmt: skip
     ax.scatter(d.obs_x[ok], shown[ok], color=_COLOURS["obs"], zorder=3, s=28,
                label="observations")  # fmt: skip
     if bad.any():

@@ -35,6 +35,8 @@ FloatArray = npt.NDArray[np.float64]
 PriorFn = Callable[[FloatArray], FloatArray]
 # How many new points' worth of evidence the earlier shape counts for.
 PRIOR_POINTS = 2.0
+# The scale b is shrunk towards (1: "the same landscape").
+PRIOR_SCALE = 1.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,7 +71,7 @@ def offset_and_scale(prior_at_obs: FloatArray, scores: FloatArray,
     y = np.asarray(scores, dtype=np.float64)
     lam = PRIOR_POINTS * max(spread, 1e-12) ** 2
     dm, dy = m - m.mean(), y - y.mean()
-    b = float((dm @ dy + lam) / (dm @ dm + lam))
+    b = float((dm @ dy + lam * PRIOR_SCALE) / (dm @ dm + lam))
     return float(y.mean() - b * m.mean()), b
 
 

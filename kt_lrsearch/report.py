@@ -56,17 +56,20 @@ def _best(trials: list[dict[str, Any]], direction: str) -> dict[str, Any] | None
 def write_artifacts(run_dir: str | os.PathLike[str], *, config: dict[str, Any],
                     trials: list[dict[str, Any]], final: dict[str, Any] | None,
                     objective: str, direction: str,
-                    recommendation: Recommendation | None = None) -> dict[str, Any]:  # fmt: skip
+                    recommendation: Recommendation | None = None,
+                    warm_start: list[dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
     """Writes results.json, results.csv, convergence.png, search.gif, report.html.
 
     results.json's ``recommendation`` is the model's rate and range (None when
-    there is none); ``warnings`` lists what the user should act on.
+    there is none); ``warnings`` lists what the user should act on;
+    ``warm_start`` the earlier observations the search started from.
     """
     run_dir = pathlib.Path(run_dir)
     warning = bound_warning(recommendation) if recommendation else None
     results = {"config": config, "objective": objective, "direction": direction,
                "recommendation": recommendation.as_dict() if recommendation else None,
                "warnings": [warning] if warning else [],
+               "warm_start": warm_start or [],
                "trials": trials, "best": _best(trials, direction), "final": final}  # fmt: skip
     atomic_write_text(run_dir / "results.json", json.dumps(results, indent=2))
     buffer = io.StringIO()

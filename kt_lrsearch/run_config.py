@@ -25,6 +25,7 @@ from kt_lrsearch.run_lock import LOCK
 PROJECT = "tuner"
 PLOTS = "plots"
 OBJECTIVE = "val_accuracy"
+LEARNING_RATE = "learning_rate"  # the one hyperparameter the search tunes
 WORKER_LOGS = "workers"
 TENSORBOARD = "tensorboard"
 # What --overwrite may delete: only what a search writes, never other files.
@@ -55,6 +56,11 @@ class SearchConfig:
     train_limit: int | None = None
     final_epochs: int = 3
     data_dir: str | None = None
+    warm_start: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # config.json stores a list; the identity of a run compares lists.
+        object.__setattr__(self, "warm_start", tuple(self.warm_start))
 
     def validate(self) -> None:
         """Raises SearchError naming the option and the accepted values."""
@@ -88,6 +94,7 @@ class SearchConfig:
         """The fields config.json stores under "search" (final_epochs may change)."""
         fields = dataclasses.asdict(self)
         fields.pop("final_epochs")
+        fields["warm_start"] = list(self.warm_start)
         return fields
 
 
@@ -206,6 +213,8 @@ def check_same_config(saved: pathlib.Path, config: SearchConfig,
             "rerun with --overwrite to start afresh, or choose another --out"
         ) from None
     fields = config.search_fields()
+    # A field added since the run was made counts as its default (e.g. warm_start).
+    previous = {**SearchConfig().search_fields(), **previous}
     changed = {k: (previous.get(k), v) for k, v in fields.items()
                if k not in ("data_dir", "max_trials") and previous.get(k) != v}  # fmt: skip
     if not _same_data(previous, config, payload.get("data_fingerprint"), fingerprint):

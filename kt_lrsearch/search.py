@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kt_lrsearch import data as data_module
+from kt_lrsearch import warm_start
 from kt_lrsearch.callbacks import IterationPlotter
 from kt_lrsearch.distributed import LOOPBACK
 from kt_lrsearch.evaluation import final_evaluation
@@ -27,6 +28,7 @@ from kt_lrsearch.recommendation import Recommendation, bound_warning
 from kt_lrsearch.replay import TITLE, drawing_pool, redraw_missing_figures, replay_figures
 from kt_lrsearch.report import load_trials, write_artifacts
 from kt_lrsearch.run_config import (
+    LEARNING_RATE,
     OBJECTIVE,
     PLOTS,
     PROJECT,
@@ -41,6 +43,7 @@ from kt_lrsearch.run_config import (
     read_config,
 )
 from kt_lrsearch.run_lock import run_lock
+from kt_lrsearch.warm_start import WarmStartError
 
 if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
     import keras_tuner
@@ -79,7 +82,8 @@ def run_search(
     _validate_distribution(workers, worker_command, host, port)
     run_dir = pathlib.Path(run_dir)
     data_fingerprint = data_module.fingerprint(data_module.locate(config.data_dir))
-    make_run_dir(run_dir, overwrite)  # only after the data is found: nothing written before
+    check_warm_start(config.warm_start, run_dir)
+    make_run_dir(run_dir, overwrite)  # only after the inputs check out: nothing written before
     with run_lock(run_dir, "search", echo):
         extended = prepare_run_dir(run_dir, config, overwrite, data_fingerprint)
         if extended is not None:
@@ -115,6 +119,24 @@ def _search_locked(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[
     final = final_evaluation(oracle, hypermodel, config, dataset, run_dir, echo,
                              learning_rate=advice.value if advice else None)  # fmt: skip
     return _write_artifacts(oracle, config, run_dir, final, advice)
+
+
+def check_warm_start(sources: Sequence[str], run_dir: pathlib.Path) -> None:
+    """Raises WarmStartError for a source that cannot warm-start this search.
+
+    Checked before anything is written: each source readable, of this objective,
+    over the learning rate, and not the run directory itself.
+    """
+    for source in sources:
+        if pathlib.Path(source).resolve() == run_dir.resolve():
+            raise WarmStartError(f"--warm-start {source}: that is --out itself; name an "
+                                 "earlier run directory")  # fmt: skip
+        for trial in warm_start.load([source], OBJECTIVE, "max"):
+            if LEARNING_RATE not in trial.values:
+                raise WarmStartError(
+                    f"--warm-start {source}: a different search space (its trials tune "
+                    f"{', '.join(sorted(trial.values)) or 'nothing'}, not {LEARNING_RATE})"
+                )
 
 
 def _validate_distribution(workers: int, worker_command: Sequence[str], host: str,
@@ -214,6 +236,7 @@ def _oracle(config: SearchConfig, callbacks: list[Any]) -> GPEIOracle:
         seed=config.seed,
         hyperparameters=space,
         callbacks=callbacks,
+        warm_start=config.warm_start,
     )
 
 
@@ -302,8 +325,10 @@ def recommend(oracle: GPEIOracle, echo: Callable[[str], None]) -> Recommendation
 def _write_artifacts(oracle: GPEIOracle, config: SearchConfig, run_dir: pathlib.Path,
                      final: dict[str, Any] | None,
                      advice: Recommendation | None) -> dict[str, Any]:  # fmt: skip
+    earlier = [{"learning_rate": t.values.get(LEARNING_RATE), "score": t.score,
+                "source": t.source} for t in oracle.earlier]  # fmt: skip
     return write_artifacts(run_dir, config=dataclasses.asdict(config),
                            trials=load_trials(oracle, run_dir), final=final,
                            objective=oracle.objective.name,
                            direction=oracle.objective.direction,
-                           recommendation=advice)  # fmt: skip
+                           recommendation=advice, warm_start=earlier)  # fmt: skip

@@ -22,8 +22,8 @@ import numpy.typing as npt
 
 from kt_lrsearch.files import is_local, save_json
 from kt_lrsearch.model import ResNetConfig, TrainingConfig, build_resnet, compile_model
+from kt_lrsearch.run_config import LEARNING_RATE
 
-LEARNING_RATE = "learning_rate"
 # Keras's own SGD default; the hyperparameter's default (clamped into range).
 DEFAULT_LEARNING_RATE = 0.01
 

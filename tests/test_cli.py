@@ -219,3 +219,38 @@ def test_worker_without_a_chief_or_a_run(tmp_path, monkeypatch, env, message: st
     result = CliRunner().invoke(main, ["worker", "--out", str(tmp_path / "r")], env=env)
     assert_clean_failure(result, message)
     assert list((tmp_path / "r").iterdir()) == []
+
+
+def test_warm_start_sources_that_cannot_serve_exit_2_before_anything_is_written(
+        tmp_path, dataset) -> None:  # fmt: skip
+    import keras_tuner as kt
+    from oracle_helpers import make_oracle, peaked, run_loop
+
+    out = tmp_path / "run"
+
+    def search(*sources: str):
+        args = ["search", "--data-dir", str(dataset), "--out", str(out)]
+        return invoke(*args, *[a for s in sources for a in ("--warm-start", s)])
+
+    other = make_oracle(str(tmp_path / "other"), max_trials=2)  # objective "score"
+    run_loop(other, peaked, 2)
+    space = kt.HyperParameters()
+    space.Int("units", 8, 64)
+    units = make_oracle(str(tmp_path / "units"), space, max_trials=2,
+                        objective=kt.Objective("val_accuracy", "max"))  # fmt: skip
+    for _ in range(2):
+        trial = units.create_trial("tuner0")
+        units.update_trial(trial.trial_id, {"val_accuracy": 0.5})
+        trial.status = "COMPLETED"
+        units.end_trial(trial)
+    cases = [
+        (str(tmp_path / "missing"), "no such directory"),
+        (str(tmp_path / "other" / "project"), "no metric 'val_accuracy'"),
+        (str(tmp_path / "units" / "project"), "a different search space"),
+        (str(out), "that is --out itself"),
+    ]
+    for source, message in cases:
+        result = search(source)
+        assert result.exit_code == 2, result.output
+        assert_clean_failure(result, message)
+        assert not out.exists()  # nothing written

@@ -157,3 +157,15 @@ def test_the_last_figure_marks_the_recommended_rate_and_its_range(snapshot) -> N
     # Before the budget is spent the search is still deciding: nothing is recommended yet.
     early = plotting.plot_iteration(snapshot, iteration=5).axes[0].get_legend_handles_labels()[1]
     assert not any(label.startswith("recommended") for label in early)
+
+
+def test_a_warm_starts_earlier_observations_are_drawn_hollow(snapshot) -> None:
+    import dataclasses
+
+    earlier = dataclasses.replace(snapshot, earlier_x=np.array([1e-3, 3e-2, 5e-2]),
+                                  earlier_scores=np.array([0.3, 0.7, np.nan]))  # fmt: skip
+    top = plotting.plot_iteration(earlier, iteration=5).axes[0]
+    handles, labels = top.get_legend_handles_labels()
+    hollow = handles[labels.index("earlier search (warm start)")]
+    assert hollow.get_offsets().shape == (2, 2)  # the failed one is left out
+    assert hollow.get_facecolors().size == 0  # no fill: hollow markers

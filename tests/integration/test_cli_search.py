@@ -176,3 +176,23 @@ def test_a_larger_budget_extends_a_finished_run(quick_run, tmp_path) -> None:
         assert fresh.decision_view().next_x == pytest.approx(proposed, rel=1e-9)
     figures = sorted(p.name for p in (run / "plots").glob("iteration_*.png"))
     assert figures == [f"iteration_{i:02d}.png" for i in range(2, 9)]
+
+
+@pytest.mark.slow
+def test_a_search_warm_started_from_an_earlier_run_and_resumed(quick_run, tmp_path) -> None:
+    out, _ = quick_run
+    run = tmp_path / "warm"
+    args = ("search", "--quick", "--max-trials", "3", "--warm-start", str(out), "--out", str(run))
+    result = cli(*args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    earlier = json.loads((out / "results.json").read_text())
+    results = json.loads((run / "results.json").read_text())
+    assert len(results["trials"]) == 3  # only new trials count
+    assert [(e["learning_rate"], e["score"]) for e in results["warm_start"]] == [
+        (t["learning_rate"], t["score"]) for t in earlier["trials"]]  # fmt: skip
+    assert results["config"]["warm_start"] == [str(out)]
+    # The first trial is the earlier search's best (no initial design).
+    first = results["trials"][0]["learning_rate"]
+    assert first == pytest.approx(earlier["best"]["learning_rate"], rel=0.25)
+    again = cli(*args)
+    assert again.returncode == 0 and "] trial " not in again.stdout  # resumed: nothing retrained
