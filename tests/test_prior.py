@@ -17,9 +17,9 @@ def bump(x: np.ndarray, centre: float) -> np.ndarray:
     return np.exp(-0.5 * ((np.asarray(x)[:, 0] - centre) / 0.15) ** 2)
 
 
-def test_one_new_point_follows_the_earlier_shape_at_the_new_level() -> None:
+def test_one_new_point_says_nothing_about_the_relation_yet() -> None:
     a, b = prior.offset_and_scale(np.array([0.4]), np.array([0.9]), spread=0.3)
-    assert b == 1.0 and a == pytest.approx(0.5)
+    assert b == prior.PRIOR_SCALE and a == pytest.approx(0.9 - prior.PRIOR_SCALE * 0.4)
 
 
 def test_many_points_recover_a_related_task_and_ignore_an_unrelated_one() -> None:
@@ -36,12 +36,12 @@ def test_many_points_recover_a_related_task_and_ignore_an_unrelated_one() -> Non
 @given(m=hnp.arrays(np.float64, 6, elements=st.floats(-3, 3)),
        y=hnp.arrays(np.float64, 6, elements=st.floats(-3, 3)),
        spread=st.floats(0.01, 3.0))  # fmt: skip
-def test_the_scale_is_shrunk_from_least_squares_towards_one(m, y, spread) -> None:
+def test_the_scale_is_shrunk_from_least_squares_towards_the_prior_scale(m, y, spread) -> None:
     a, b = prior.offset_and_scale(m, y, spread)
-    dm = m - m.mean()
+    dm, towards = m - m.mean(), prior.PRIOR_SCALE
     if dm @ dm > 1e-9:
         least_squares = (dm @ (y - y.mean())) / (dm @ dm)
-        assert min(1.0, least_squares) - 1e-9 <= b <= max(1.0, least_squares) + 1e-9
+        assert min(towards, least_squares) - 1e-9 <= b <= max(towards, least_squares) + 1e-9
     # The fitted line passes through the centroid.
     assert a + b * m.mean() == pytest.approx(y.mean(), abs=1e-9)
 
