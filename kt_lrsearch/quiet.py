@@ -63,7 +63,7 @@ def native_stderr_captured(handled: tuple[type[BaseException], ...] = ()) -> Ite
         try:
             yield
         except BaseException as error:
-            if not isinstance(error, (SystemExit, KeyboardInterrupt, *handled)):
+            if not isinstance(error, (SystemExit, KeyboardInterrupt, GeneratorExit, *handled)):
                 _replay(native, console)
             raise
         finally:
