@@ -72,8 +72,9 @@ def earlier_points(earlier: Sequence[EarlierTrial], encoder: SpaceEncoder,
                    direction: str) -> tuple[Observations, int]:  # fmt: skip
     """A warm start's earlier trials as policy observations, and how many were left out.
 
-    Trials whose values lie outside this search's space (another range) are
-    left out; a space with other hyperparameters raises WarmStartError.
+    Trials whose values lie outside this search's space (another range, a
+    Choice value it does not offer) are left out; a space with other
+    hyperparameters raises WarmStartError.
     """
     rows = []
     for trial in earlier:
@@ -85,7 +86,10 @@ def earlier_points(earlier: Sequence[EarlierTrial], encoder: SpaceEncoder,
             )
         hps = space.copy()
         hps.values = {**hps.values, **trial.values}
-        point = encoder.encode(hps)
+        try:
+            point = encoder.encode(hps)
+        except (ValueError, TypeError):  # a Choice value this space does not offer
+            continue
         if np.all((point >= 0.0) & (point <= 1.0)):
             ok = trial.score is not None
             rows.append((point, trial_rules.OK if ok else trial_rules.FAILED,

@@ -295,12 +295,14 @@ class GPEIOracle(keras_tuner.Oracle):
         view = observations.view(decision, encoder, finished, pending, direction=direction,
                                  next_values=values, next_unit=unit,
                                  stop_reason=reason)  # fmt: skip
-        if self.earlier and view.grid is not None:
-            name = encoder.names[0]
+        if self.earlier and view.grid is not None:  # drawn hollow, within the searched range
+            hp = encoder.tuned[0]
+            name, low, high = hp.name, hp.min_value, hp.max_value
+            shown = [t for t in self.earlier if low <= float(t.values[name]) <= high]
             view = dataclasses.replace(
-                view, earlier_x=np.array([float(t.values[name]) for t in self.earlier]),
+                view, earlier_x=np.array([float(t.values[name]) for t in shown]),
                 earlier_scores=np.array([np.nan if t.score is None else t.score
-                                         for t in self.earlier]))  # fmt: skip
+                                         for t in shown]))  # fmt: skip
         return view
 
     def _prior_mean(self, encoder: SpaceEncoder) -> prior.PriorMean | None:

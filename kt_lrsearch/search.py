@@ -202,7 +202,9 @@ def run_worker(
     except distributed.DistributedError as error:
         raise SearchError(str(error)) from None
     run_dir = pathlib.Path(run_dir)
-    config = read_config(run_dir)
+    # A worker's oracle is the chief's (Keras Tuner swaps in a client): the warm
+    # start lives there, and its earlier runs need not exist on this machine.
+    config = dataclasses.replace(read_config(run_dir), warm_start=())
     if data_dir is not None:
         config = dataclasses.replace(config, data_dir=data_dir)
     dataset = data_module.load(config.data_dir, validation_fraction=config.validation_fraction,

@@ -107,3 +107,14 @@ def test_a_different_search_space_is_refused_at_the_first_decision(tmp_path) -> 
     obs, left_out = observations.earlier_points(narrow.earlier, encoder,
                                                 narrow.hyperparameters, "max")  # fmt: skip
     assert left_out == 5 and obs.unit.shape == (2, 1)  # only 10**-2.6 and 10**-2.2 are inside
+    assert len(narrow.decision_view().earlier_x) == 2  # the figure shows those two only
+    # An earlier Choice value this space does not offer is left out, not a crash.
+    choice = kt.HyperParameters()
+    choice.Choice("optimizer", ["adam", "sgd"])
+    chooser = make_oracle(str(tmp_path / "c"), choice, max_trials=2,
+                          warm_start=[[({"optimizer": "rmsprop"}, 0.9),
+                                       ({"optimizer": "adam"}, 0.8)]])  # fmt: skip
+    obs, left_out = observations.earlier_points(chooser.earlier, SpaceEncoder(choice), choice,
+                                                "max")  # fmt: skip
+    assert left_out == 1 and obs.unit.shape == (1, 1)
+    assert len(run_loop(chooser, lambda values: 0.5, 2)) == 2
