@@ -1,7 +1,7 @@
 """The oracle's own options, validated, and the checks the oracle shares.
 
 Kept apart from :mod:`kt_lrsearch.policy` so the decision module holds only
-the decision; ``policy`` re-exports these names.
+the decision; ``policy`` re-exports ``PolicyOptions``.
 """
 
 from __future__ import annotations

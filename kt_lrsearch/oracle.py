@@ -23,7 +23,7 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch import features, gp, observations, policy, prior, space, trial_rules
+from kt_lrsearch import features, gp, observations, policy, prior, trial_rules
 from kt_lrsearch import warm_start as warm_start_module
 from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.encoding import SpaceEncoder
@@ -315,10 +315,8 @@ class GPEIOracle(keras_tuner.Oracle):
             mean = None
             if obs.ok.any():
                 gp_features = features.feature_map(encoder.categorical_axes())
-                reference = encoder.snap(
-                    space.unit_grid(self.options.grid_size) if encoder.dim == 1 else
-                    space.sobol_points(self.options.num_candidates, encoder.dim, seed=self.seed)
-                )  # fmt: skip
+                reference = policy.global_candidates(self.options, dim=encoder.dim,
+                                                     seed=self.seed, snap=encoder.snap)  # fmt: skip
                 scores = policy.penalise(obs.frame, obs.ok, self.options.failure_penalty)
                 mean = prior.prior_from(obs.unit, scores, gp_features, reference)
             self._prior = (encoder.names, mean)

@@ -183,6 +183,18 @@ def rank_candidates(log_ei: FloatArray, allowed: BoolArray) -> list[int]:
     return [int(i) for i in np.argsort(-log_ei, kind="stable") if allowed[i]]
 
 
+def global_candidates(options: PolicyOptions, *, dim: int, seed: int,
+                      snap: Snap | None) -> FloatArray:  # fmt: skip
+    """(m, d) the space-wide candidates: the dense 1-D grid, else scrambled Sobol.
+
+    Snapped with ``snap`` when given. Also the reference points a warm start's
+    prior is summarised over (:func:`kt_lrsearch.prior.prior_from`).
+    """
+    points = (space.unit_grid(options.grid_size) if dim == 1
+              else space.sobol_points(options.num_candidates, dim, seed=seed))  # fmt: skip
+    return points if snap is None else snap(points)
+
+
 def candidate_set(obs: Observations, model_scores: FloatArray, options: PolicyOptions, *,
                   dim: int, seed: int, trials_so_far: int, snap: Snap) -> FloatArray:  # fmt: skip
     """(m, d) candidates: the dense 1-D grid, or Sobol plus points around the best.
@@ -193,8 +205,8 @@ def candidate_set(obs: Observations, model_scores: FloatArray, options: PolicyOp
     observations, reseeded at each step.
     """
     if dim == 1:
-        return snap(space.unit_grid(options.grid_size))
-    sobol = space.sobol_points(options.num_candidates, dim, seed=seed)
+        return global_candidates(options, dim=dim, seed=seed, snap=snap)
+    sobol = global_candidates(options, dim=dim, seed=seed, snap=None)
     order = np.argsort(-model_scores, kind="stable")[:LOCAL_CENTRES]
     local = space.local_candidates(
         obs.unit[order],
