@@ -21,7 +21,7 @@ from matplotlib.transforms import Bbox
 
 from kt_lrsearch.decision_view import AxisSlice, DecisionView
 from kt_lrsearch.files import atomic_path
-from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK
+from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK, best_index
 
 _BAND_Z = 1.959964  # 95% two-sided normal quantile
 _COLOURS = {"mean": "#1f4e79", "band": "#9ecae1", "obs": "#222222", "latest": "#d62728",
@@ -340,9 +340,8 @@ def plot_convergence(
                 drawstyle="steps-post", color=_COLOURS["mean"], lw=2,
                 label="best so far")  # fmt: skip
     ax.scatter(n[good], values[good], color=_COLOURS["obs"], s=25, zorder=3, label="evaluation")
-    if good.any():
-        pick = np.flatnonzero(good)[np.argmax(values[good] if direction == "max"
-                                              else -values[good])]  # fmt: skip
+    pick = best_index(list(statuses), values.tolist(), direction)
+    if pick is not None:
         ax.scatter([n[pick]], [values[pick]], marker="*", s=220, color=_COLOURS["best"],
                    edgecolors=_COLOURS["obs"], lw=0.8, zorder=4,
                    label=f"best: trial {n[pick]}, {values[pick]:.4g}")  # fmt: skip

@@ -159,11 +159,12 @@ def render_html(run_dir: pathlib.Path, results: dict[str, Any],
     trial table (best row highlighted); then, collapsed, every iteration's
     figure, the animation and the configuration.
     """
-    final_figure = _embed(frames[-1], "image/png") if frames else ""
+    embedded = [_embed(f, "image/png") for f in frames]  # the last one is shown twice
+    final_figure = embedded[-1] if embedded else ""
     convergence = ""
     if (run_dir / "convergence.png").exists():
         convergence = _embed(run_dir / "convergence.png", "image/png")
-    iterations = "".join(_embed(f, "image/png") for f in frames)
+    iterations = "".join(embedded)
     if (run_dir / "search.gif").exists():
         iterations = _embed(run_dir / "search.gif", "image/gif",
                             "The whole search, one frame per evaluation.") + iterations  # fmt: skip
