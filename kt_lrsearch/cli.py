@@ -37,6 +37,10 @@ _WORKER_BOOT = (f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
                 "from kt_lrsearch.cli import main; main(prog_name='kt-lrsearch')")  # fmt: skip
 
 
+# Problems a user can fix: each carries a message that says what, where and how.
+USER_ERRORS = (SearchError, DataError, LockError, WarmStartError)
+
+
 class _Status2(click.ClickException):
     """Exit status 2: a run directory in use (issue 14), a warm start refused (issue 15)."""
 
@@ -223,7 +227,7 @@ def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
         results = run_search(SearchConfig(**options), out, overwrite=overwrite, echo=echo,
                              workers=workers, worker_command=worker_command, host=host,
                              port=port)  # fmt: skip
-    except (SearchError, DataError, LockError, WarmStartError) as error:
+    except USER_ERRORS as error:
         _fail(error)
     except KeyboardInterrupt:
         click.echo(f"\ninterrupted: rerun the same command to resume the run in {out}", err=True)
@@ -263,7 +267,7 @@ def worker(out: str, data_dir: str | None) -> None:
     """
     try:
         run_worker(out, data_dir=data_dir, echo=click.echo)
-    except (SearchError, DataError, LockError, WarmStartError) as error:
+    except USER_ERRORS as error:
         _fail(error)
 
 
@@ -275,7 +279,7 @@ def report(run_dir: str, echo: Callable[[str], None]) -> None:
     echo(f"reading {run_dir} (TensorFlow loads first: a few seconds)")
     try:
         regenerate(run_dir, echo=echo)
-    except (SearchError, DataError, LockError, WarmStartError) as error:
+    except USER_ERRORS as error:
         _fail(error)
     click.echo(f"report: {os.path.join(run_dir, 'report.html')}")
 

@@ -16,7 +16,7 @@ import pathlib
 import time
 from collections.abc import Callable, Iterator
 
-try:  # POSIX; elsewhere runs are not locked (said once, below)
+try:  # POSIX; elsewhere (Windows) runs are not locked
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
@@ -60,17 +60,17 @@ def run_lock(run_dir: pathlib.Path, command: str,
                         f"({error.strerror or error}); the run directory must be "
                         "writable") from None  # fmt: skip
     try:
+        # Who holds it, or held it last: named when refused, or when taken over.
+        pid, started = _holder(os.pread(handle, 200, 0).decode(errors="replace"))
         if fcntl is not None:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                pid, started = _holder(path.read_text())
                 who = f"process {pid}" if pid else "another process"
                 raise RunInUse(
                     f"{run_dir}: in use by {who} ({started or 'a running search'}); wait for "
                     "it to finish or stop it, or choose another --out"
                 ) from None
-        pid, started = _holder(os.pread(handle, 200, 0).decode(errors="replace"))
         if pid is not None and pid != os.getpid():
             echo(f"taking over the lock of process {pid} ({started}), which ended without "
                  "releasing it; finished trials are kept")  # fmt: skip
