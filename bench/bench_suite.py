@@ -137,6 +137,28 @@ def conditional(v: dict[str, Any]) -> float:
     return base + 0.03 - 0.1 * (math.log2(v["filters"]) - 5) ** 2 / 9
 
 
+CONDITIONAL3: list[Spec] = [
+    ("float", "lr", {"low": 1e-4, "high": 1e-1, "log": True}, None),
+    ("choice", "block", {"choices": ["plain", "residual", "dense"]}, None),
+    ("int", "depth", {"low": 1, "high": 12}, ("block", ["plain"])),
+    ("int", "width", {"low": 16, "high": 256, "step": 16}, ("block", ["residual"])),
+    ("float", "dropout", {"low": 0.0, "high": 0.5}, ("block", ["residual"])),
+    ("int", "growth", {"low": 4, "high": 64, "step": 4}, ("block", ["dense"])),
+]
+
+
+def conditional3(v: dict[str, Any]) -> float:
+    """Three branches, each with its own best rate and children; optimum 0.89
+    (residual, lr 1e-2, width 64, dropout 0.2)."""
+    g = math.log10(v["lr"])
+    if v["block"] == "plain":
+        return 0.85 - 0.04 * (g + 2.5) ** 2 - 0.1 * ((v["depth"] - 4) / 11) ** 2
+    if v["block"] == "residual":
+        return (0.89 - 0.04 * (g + 2.0) ** 2 - 0.1 * ((math.log2(v["width"]) - 6) / 4) ** 2
+                - 0.2 * (v["dropout"] - 0.2) ** 2)  # fmt: skip
+    return 0.87 - 0.04 * (g + 3.0) ** 2 - 0.1 * ((v["growth"] - 12) / 60) ** 2
+
+
 LR: list[Spec] = [("float", "lr", {"low": 1e-4, "high": 1e-1, "log": True}, None)]
 
 
@@ -205,6 +227,7 @@ TUNE: dict[str, Problem] = {
     "hartmann6-40": Problem(box(_x(6), 0, 1), hartmann6, 3.32237, 40),
     "levy4-30": Problem(box(_x(4), -10, 10), levy, 0.0, 30),
     "mixed-25": Problem(MIXED, mixed, 0.94, 25, notes="optimum approximate (0.94)"),
+    "conditional3-25": Problem(CONDITIONAL3, conditional3, 0.89, 25, notes="optimum 0.89"),
     "lr-peak-10": Problem(LR, lr_curve("peak"), lr_optimum(lr_curve("peak")), 10, noise=0.01),
     **tables("resnet-e1-b128", "small-e1-b64"),
 }
