@@ -62,6 +62,10 @@ class SpaceEncoder:
                 if isinstance(hp, hp_module.Choice) and not hp.ordered
                 and len(hp.values) >= 3}  # fmt: skip
 
+    def conditional_axes(self) -> tuple[int, ...]:
+        """Axes whose hyperparameter has conditions (inactive in some trials)."""
+        return tuple(axis for axis, hp in enumerate(self.tuned) if hp.conditions)
+
     def encode(self, hps: hp_module.HyperParameters) -> FloatArray:
         """A trial's hyperparameters as a unit vector, shape (d,)."""
         vector = np.empty(self.dim)
@@ -103,21 +107,38 @@ class SpaceEncoder:
         points = np.array(points, dtype=np.float64)
         if self._conditional and not self._vectorised:
             return self._snap_rows(points)
-        chosen: dict[str, np.ndarray] = {}  # value index per row, discrete tuned only
         for i, hp in enumerate(self.tuned):
             if not is_continuous(hp):
                 cells = cells_of(hp)
-                index = cells.index(points[:, i])
-                points[:, i] = cells.units[index]
-                chosen[hp.name] = index
+                points[:, i] = cells.units[cells.index(points[:, i])]
         if self._conditional:
-            self._reset_inactive(points, chosen)
+            inactive = ~self._active_columns(points)
+            points[inactive] = np.broadcast_to(self._defaults(), points.shape)[inactive]
         return points
 
-    def _reset_inactive(self, points: FloatArray, chosen: dict[str, np.ndarray]) -> None:
-        """Puts every inactive coordinate at its default's embedding, in place."""
+    def _defaults(self) -> FloatArray:
+        """(d,) each tuned coordinate's default embedding."""
+        return np.array([hp.value_to_prob(hp.default) for hp in self.tuned])
+
+    def inactive_mask(self, points: FloatArray) -> np.ndarray:
+        """(m, d) True where a coordinate is inactive under its parents' values.
+
+        A point's coordinate is inactive when a condition of its
+        hyperparameter fails for the values the point decodes to (Keras
+        Tuner's ``is_active``). All False in a space without conditions.
+        """
+        points = np.atleast_2d(np.asarray(points, dtype=np.float64))
+        if not self._conditional:
+            return np.zeros(points.shape, dtype=bool)
+        if self._vectorised:
+            return ~self._active_columns(points)
+        names = self.names
+        return np.array([[name not in values for name in names]
+                         for values in map(self.decode, points)], dtype=bool)  # fmt: skip
+
+    def _active_columns(self, points: FloatArray) -> np.ndarray:
+        """(m, d) activity of each tuned coordinate, evaluated column by column in space order."""
         active: dict[str, np.ndarray] = {}
-        column = {hp.name: i for i, hp in enumerate(self.tuned)}
         for hp in self._space:
             mask = np.ones(points.shape[0], dtype=bool)
             for condition in hp.conditions:
@@ -127,11 +148,11 @@ class SpaceEncoder:
                     mask &= parent.value in condition.values
                 else:
                     cells = cells_of(parent)
+                    column = points[:, self.names.index(parent.name)]
                     allowed = np.array([v in condition.values for v in cells.values])
-                    mask &= allowed[chosen[parent.name]]
+                    mask &= allowed[cells.index(column)]
             active[hp.name] = mask
-            if hp.name in column and not mask.all():
-                points[~mask, column[hp.name]] = hp.value_to_prob(hp.default)
+        return np.stack([active[hp.name] for hp in self.tuned], axis=1)
 
     def _snap_rows(self, points: FloatArray) -> FloatArray:
         """Decode and re-encode row by row: spaces the vectorised path does not cover."""

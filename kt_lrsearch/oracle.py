@@ -288,7 +288,7 @@ class GPEIOracle(keras_tuner.Oracle):
                 finished.observations, pending, self.options, dim=encoder.dim, seed=self.seed,
                 trials_so_far=len(self.trials), max_trials=self.max_trials, snap=encoder.snap,
                 is_taken=lambda point: self._is_taken(encoder.decode(point)),
-                gp_features=features.feature_map(encoder.categorical_axes()),
+                gp_features=_gp_features(encoder),
                 prior_mean=self._prior_mean(encoder),
             )  # fmt: skip
         values, unit, reason = self._proposal(decision, encoder)
@@ -314,7 +314,7 @@ class GPEIOracle(keras_tuner.Oracle):
                                                  self.objective.direction)  # fmt: skip
             mean = None
             if obs.ok.any():
-                gp_features = features.feature_map(encoder.categorical_axes())
+                gp_features = _gp_features(encoder)
                 reference = policy.global_candidates(self.options, dim=encoder.dim,
                                                      seed=self.seed, snap=encoder.snap)  # fmt: skip
                 scores = policy.penalise(obs.frame, obs.ok, self.options.failure_penalty)
@@ -349,3 +349,10 @@ class GPEIOracle(keras_tuner.Oracle):
             for t in self.trials.values()
             if t.status == TrialStatus.RUNNING
         )
+
+
+def _gp_features(encoder: SpaceEncoder) -> features.Features | None:
+    """The GP's input map: one-hot unordered choices, inactive children set apart."""
+    return features.feature_map(
+        encoder.categorical_axes(), encoder.conditional_axes(), encoder.inactive_mask
+    )

@@ -126,3 +126,24 @@ def test_vectorised_snap_agrees_with_decoding_row_by_row(make) -> None:
     np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-15)
     discrete = [i for i, hp in enumerate(encoder.tuned) if hp.name not in ("lr", "scale")]
     np.testing.assert_array_equal(fast[:, discrete], slow[:, discrete])
+
+
+def test_inactive_mask_agrees_with_decoding_row_by_row() -> None:
+    encoder = SpaceEncoder(conditional_space())
+    points = np.random.default_rng(11).uniform(size=(2000, encoder.dim))
+    fast = encoder.inactive_mask(points)
+    encoder._vectorised = False  # the decode path, as for spaces it does not cover
+    slow = encoder.inactive_mask(points)
+    np.testing.assert_array_equal(fast, slow)
+    assert fast.any() and not fast.all()
+    assert encoder.conditional_axes() == (2, 3, 4, 5)  # units, residual, scale, cell
+    assert not fast[:, [0, 1]].any()  # lr and model are always active
+
+
+def test_a_space_without_conditions_is_all_active() -> None:
+    hps = kt.HyperParameters()
+    hps.Float("lr", 1e-4, 1e-1, sampling="log")
+    hps.Choice("act", ["relu", "tanh", "gelu"])
+    encoder = SpaceEncoder(hps)
+    assert encoder.conditional_axes() == ()
+    assert not encoder.inactive_mask(np.full((4, encoder.dim), 0.5)).any()
