@@ -170,7 +170,8 @@ def main() -> None:
     type=click.Path(),
     multiple=True,
     help="An earlier run directory (or Keras Tuner project) of a related search to start "
-    "from; repeat for several. Its GP becomes this search's prior.",
+    "from; repeat for several. Its GP becomes this search's prior; a run at another "
+    "--batch-size has its rates scaled by the batch ratio (linear scaling rule).",
 )
 @click.option(
     "--out",

@@ -82,7 +82,13 @@ def run_search(
     _validate_distribution(workers, worker_command, host, port)
     run_dir = pathlib.Path(run_dir)
     data_fingerprint = data_module.fingerprint(data_module.locate(config.data_dir))
-    check_warm_start(config.warm_start, run_dir)
+    check_warm_start(config, run_dir)
+    for source in warm_sources(config):
+        if isinstance(source, warm_start.Rescaled):
+            echo(f"warm start {source.source}: searched at batch size "
+                 f"{_batch_size_of(pathlib.Path(source.source))}, this search at "
+                 f"{config.batch_size}: its learning rates count x"
+                 f"{source.factors[LEARNING_RATE]:.3g} (linear scaling rule)")  # fmt: skip
     make_run_dir(run_dir, overwrite)  # only after the inputs check out: nothing written before
     with run_lock(run_dir, "search", echo):
         extended = prepare_run_dir(run_dir, config, overwrite, data_fingerprint)
@@ -121,22 +127,53 @@ def _search_locked(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[
     return _write_artifacts(oracle, config, run_dir, final, advice)
 
 
-def check_warm_start(sources: Sequence[str], run_dir: pathlib.Path) -> None:
+def check_warm_start(config: SearchConfig, run_dir: pathlib.Path) -> None:
     """Raises WarmStartError for a source that cannot warm-start this search.
 
     Checked before anything is written: each source readable, of this objective,
     over the learning rate, and not the run directory itself.
     """
-    for source in sources:
-        if pathlib.Path(source).resolve() == run_dir.resolve():
-            raise WarmStartError(f"--warm-start {source}: that is --out itself; name an "
+    for path, source in zip(config.warm_start, warm_sources(config), strict=True):
+        if pathlib.Path(path).resolve() == run_dir.resolve():
+            raise WarmStartError(f"--warm-start {path}: that is --out itself; name an "
                                  "earlier run directory")  # fmt: skip
         for trial in warm_start.load([source], OBJECTIVE, "max"):
             if LEARNING_RATE not in trial.values:
                 raise WarmStartError(
-                    f"--warm-start {source}: a different search space (its trials tune "
+                    f"--warm-start {path}: a different search space (its trials tune "
                     f"{', '.join(sorted(trial.values)) or 'nothing'}, not {LEARNING_RATE})"
                 )
+
+
+def warm_sources(config: SearchConfig) -> list[warm_start.Source]:
+    """``config.warm_start`` as the oracle's sources.
+
+    An earlier kt_lrsearch run at another batch size has its learning rates
+    multiplied by this batch size over its own (the linear scaling rule,
+    :class:`kt_lrsearch.warm_start.Rescaled`): its best rate then lands where
+    this search's is likely to be. A Keras Tuner project (``RUN/tuner``)
+    carries no batch size and is used as it is.
+    """
+    sources: list[warm_start.Source] = []
+    for path in config.warm_start:
+        earlier = _batch_size_of(pathlib.Path(path))
+        if earlier is not None and earlier != config.batch_size:
+            factor = config.batch_size / earlier
+            sources.append(warm_start.Rescaled(path, {LEARNING_RATE: factor}))
+        else:
+            sources.append(path)
+    return sources
+
+
+def _batch_size_of(path: pathlib.Path) -> int | None:
+    """The batch size an earlier run directory searched at; None if it is not one."""
+    if not (path / "config.json").is_file() or not (path / "tuner").is_dir():
+        return None
+    try:
+        return read_config(path).batch_size
+    except SearchError as error:
+        raise WarmStartError(f"warm start {path}: {error}; repair it, or name its Keras "
+                             f"Tuner project {path / 'tuner'} instead") from None  # fmt: skip
 
 
 def _validate_distribution(workers: int, worker_command: Sequence[str], host: str,
@@ -238,7 +275,7 @@ def _oracle(config: SearchConfig, callbacks: list[Any]) -> GPEIOracle:
         seed=config.seed,
         hyperparameters=space,
         callbacks=callbacks,
-        warm_start=config.warm_start,
+        warm_start=warm_sources(config),
     )
 
 
@@ -328,7 +365,8 @@ def _write_artifacts(oracle: GPEIOracle, config: SearchConfig, run_dir: pathlib.
                      final: dict[str, Any] | None,
                      advice: Recommendation | None) -> dict[str, Any]:  # fmt: skip
     earlier = [{"learning_rate": t.values.get(LEARNING_RATE), "score": t.score,
-                "source": t.source} for t in oracle.earlier]  # fmt: skip
+                "source": t.source, "rate_factor": t.factors.get(LEARNING_RATE, 1.0)}
+               for t in oracle.earlier]  # fmt: skip
     return write_artifacts(run_dir, config=dataclasses.asdict(config),
                            trials=load_trials(oracle, run_dir), final=final,
                            objective=oracle.objective.name,

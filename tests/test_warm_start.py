@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+import shutil
 
 import keras_tuner as kt
 import pytest
 from oracle_helpers import lr_space, make_oracle, peaked, run_loop
 
-from kt_lrsearch import observations
+from kt_lrsearch import observations, search
 from kt_lrsearch.encoding import SpaceEncoder
-from kt_lrsearch.warm_start import WarmStartError, load
+from kt_lrsearch.run_config import SearchConfig, make_run_dir, prepare_run_dir
+from kt_lrsearch.warm_start import Rescaled, WarmStartError, load
 
 
 def earlier_pairs(centre: float = -2.0) -> list[tuple[dict, float]]:
@@ -118,3 +120,46 @@ def test_a_different_search_space_is_refused_at_the_first_decision(tmp_path) -> 
                                                 "max")  # fmt: skip
     assert left_out == 1 and obs.unit.shape == (1, 1)
     assert len(run_loop(chooser, lambda values: 0.5, 2)) == 2
+
+
+def test_rescaled_sources_multiply_the_named_values(tmp_path) -> None:
+    pairs = [({"learning_rate": 0.01, "units": 32, "bias": True, "act": "relu"}, 0.5)]
+    (trial,) = load([Rescaled(pairs, {"learning_rate": 4.0, "bias": 2.0, "act": 3.0})],
+                    "score", "max")  # fmt: skip
+    assert trial.values == {"learning_rate": 0.04, "units": 32, "bias": True, "act": "relu"}
+    assert trial.factors["learning_rate"] == 4.0
+    (plain,) = load([pairs], "score", "max")
+    assert plain.factors == {}
+    for factor in (0.0, -2.0, math.inf, "4"):
+        with pytest.raises(WarmStartError, match="positive finite"):
+            load([Rescaled(pairs, {"learning_rate": factor})], "score", "max")
+    # A rescaled earlier best becomes the first proposal, where the rule puts it.
+    tenfold = Rescaled(earlier_pairs(-3.0), {"learning_rate": 10.0})
+    oracle = make_oracle(str(tmp_path / "o"), max_trials=2, num_initial_points=1,
+                         warm_start=[tenfold])  # fmt: skip
+    first = run_loop(oracle, peaked, 1)[0].hyperparameters.values["learning_rate"]
+    assert math.log10(first) == pytest.approx(-2.0, abs=0.1)
+
+
+def earlier_run(tmp_path, batch_size: int):
+    """A kt_lrsearch run directory searched at ``batch_size``, with a finished project."""
+    run = tmp_path / f"run{batch_size}"
+    make_run_dir(run, overwrite=False)
+    prepare_run_dir(run, SearchConfig(batch_size=batch_size), False)
+    shutil.copytree(earlier_project(tmp_path, f"p{batch_size}"), run / "tuner")
+    return run
+
+
+def test_an_earlier_run_at_another_batch_size_is_rescaled(tmp_path) -> None:
+    at_32, at_128 = earlier_run(tmp_path, 32), earlier_run(tmp_path, 128)
+    config = SearchConfig(batch_size=128, warm_start=(str(at_32), str(at_128),
+                                                      str(at_32 / "tuner")))  # fmt: skip
+    scaled, same, project = search.warm_sources(config)
+    assert scaled == Rescaled(str(at_32), {"learning_rate": 4.0})
+    assert same == str(at_128) and project == str(at_32 / "tuner")  # no batch size known
+    rates = [t.values["learning_rate"] for t in load([scaled], "score", "max")]
+    assert rates == pytest.approx([4 * t.values["learning_rate"]
+                                   for t in load([project], "score", "max")])  # fmt: skip
+    (at_32 / "config.json").write_text("{not json")
+    with pytest.raises(WarmStartError, match=r"unreadable run configuration.*tuner instead"):
+        search.warm_sources(config)

@@ -182,17 +182,21 @@ def test_a_larger_budget_extends_a_finished_run(quick_run, tmp_path) -> None:
 def test_a_search_warm_started_from_an_earlier_run_and_resumed(quick_run, tmp_path) -> None:
     out, _ = quick_run
     run = tmp_path / "warm"
-    args = ("search", "--quick", "--max-trials", "3", "--warm-start", str(out), "--out", str(run))
+    # Half the quick run's batch size: its rates count x0.5 (linear scaling rule).
+    args = ("search", "--quick", "--max-trials", "3", "--batch-size", "16",
+            "--warm-start", str(out), "--out", str(run))  # fmt: skip
     result = cli(*args)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "searched at batch size 32, this search at 16" in result.stdout
     earlier = json.loads((out / "results.json").read_text())
     results = json.loads((run / "results.json").read_text())
     assert len(results["trials"]) == 3  # only new trials count
-    assert [(e["learning_rate"], e["score"]) for e in results["warm_start"]] == [
-        (t["learning_rate"], t["score"]) for t in earlier["trials"]]  # fmt: skip
+    used = [(e["learning_rate"], e["score"], e["rate_factor"]) for e in results["warm_start"]]
+    assert used == [(pytest.approx(t["learning_rate"] / 2), t["score"], 0.5)
+                    for t in earlier["trials"]]  # fmt: skip
     assert results["config"]["warm_start"] == [str(out)]
     # The first trial is the earlier search's best (no initial design).
     first = results["trials"][0]["learning_rate"]
-    assert first == pytest.approx(earlier["best"]["learning_rate"], rel=0.25)
+    assert first == pytest.approx(earlier["best"]["learning_rate"] / 2, rel=0.25)
     again = cli(*args)
     assert again.returncode == 0 and "] trial " not in again.stdout  # resumed: nothing retrained
