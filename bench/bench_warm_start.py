@@ -9,12 +9,19 @@ on the new landscape a warm-started search of 5 evaluations and cold searches of
 5 and 10. Regret: the new landscape's true best (mean over seeds) minus the truth
 at the best observed trial. Seeds 1000 apart; the earlier search uses seed + 500.
 
-Run: OMP_NUM_THREADS=1 .venv/bin/python bench/bench_warm_start.py [--seeds 20]
+When the two tables were measured at different batch sizes the earlier rates are
+multiplied by new / earlier batch size (``warm_start.Rescaled``, the linear
+scaling rule), as ``cli.py search --warm-start`` does; ``--no-scaling`` measures
+without. The second table's pairs (the first's reversed, and a batch pair of the
+smaller network) are held out: never used to choose anything.
+
+Run: OMP_NUM_THREADS=1 .venv/bin/python bench/bench_warm_start.py [--seeds 20] [--half issue]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -26,9 +33,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras_tuner as kt
-from bench_suite import Problem, kt_space, lr_table, run_kt
+from bench_suite import TABLES, Problem, kt_space, lr_table, run_kt
 
-from kt_lrsearch import GPEIOracle
+from kt_lrsearch import GPEIOracle, prior
+from kt_lrsearch.warm_start import Rescaled
 
 # (label, earlier table, new table, mirror the earlier one)
 PAIRS = [
@@ -38,6 +46,21 @@ PAIRS = [
     ("narrower vs wider", "small-e1-b128", "resnet-e1-b128", False),
     ("unrelated: mirrored", "resnet-e1-b128", "resnet-e1-b128", True),
 ]
+HELD_OUT = [
+    ("3 vs 1 epochs", "resnet-e3-b128", "resnet-e1-b128", False),
+    ("batch 128 vs 32", "resnet-e1-b128", "resnet-e1-b32", False),
+    ("2,755 vs 800 images", "resnet-e1-b128", "resnet-e1-b128-n800", False),
+    ("wider vs narrower", "resnet-e1-b128", "small-e1-b128", False),
+    ("batch 64 vs 128, narrower", "small-e1-b64", "small-e1-b128", False),
+    ("unrelated: mirrored, batch 32", "resnet-e1-b32", "resnet-e1-b32", True),
+]
+
+
+def batch_factor(earlier: str, new: str) -> float:
+    """New over earlier batch size: the linear scaling rule's factor for the rates."""
+    with open(TABLES) as f:
+        tables = json.load(f)
+    return tables[new]["batch_size"] / tables[earlier]["batch_size"]
 
 
 def search(problem: Problem, seed: int, warm: list | None = None) -> tuple[float, list]:
@@ -51,12 +74,15 @@ def search(problem: Problem, seed: int, warm: list | None = None) -> tuple[float
     return best, pairs
 
 
-def pair_row(label: str, earlier: str, new: str, mirrored: bool, seeds: int) -> str:
+def pair_row(label: str, earlier: str, new: str, mirrored: bool, seeds: int,
+             scaling: bool = True) -> str:  # fmt: skip
     source = lr_table(earlier, 10, reverse=mirrored)
+    factor = batch_factor(earlier, new) if scaling else 1.0
     targets = {budget: lr_table(new, budget) for budget in (5, 10)}
     regrets: dict[str, list[float]] = {"warm 5": [], "cold 5": [], "cold 10": []}
     for k in range(1, seeds + 1):
         _, pairs = search(source, 1000 * k + 500)
+        pairs = Rescaled(pairs, {"lr": factor}) if factor != 1.0 else pairs
         for name, budget, warm in (("warm 5", 5, pairs), ("cold 5", 5, None),
                                    ("cold 10", 10, None)):  # fmt: skip
             truth, _ = search(targets[budget], 1000 * k, warm)
@@ -70,12 +96,21 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--no-scaling", action="store_true",
+                        help="do not rescale earlier rates by the batch-size ratio")  # fmt: skip
+    parser.add_argument("--half", choices=("issue", "held-out", "both"), default="both")
+    parser.add_argument("--prior-points", type=float, default=prior.PRIOR_POINTS,
+                        help="the earlier shape's weight (prior.PRIOR_POINTS)")  # fmt: skip
     args = parser.parse_args()
-    print(f"\nmean (median) regret over {args.seeds} seeds\n")
-    print("| pair | tables | warm start, 5 evaluations | cold, 5 | cold, 10 |")
-    print("|---|---|---:|---:|---:|")
-    for pair in PAIRS:
-        print(pair_row(*pair, args.seeds), flush=True)
+    prior.PRIOR_POINTS = args.prior_points  # read at each fit
+    halves = {"issue": [("the issue's pairs", PAIRS)], "held-out": [("held out", HELD_OUT)]}
+    halves["both"] = halves["issue"] + halves["held-out"]
+    for title, pairs in halves[args.half]:
+        print(f"\n{title}: mean (median) regret over {args.seeds} seeds\n")
+        print("| pair | tables | warm start, 5 evaluations | cold, 5 | cold, 10 |")
+        print("|---|---|---:|---:|---:|")
+        for pair in pairs:
+            print(pair_row(*pair, args.seeds, scaling=not args.no_scaling), flush=True)
 
 
 if __name__ == "__main__":
