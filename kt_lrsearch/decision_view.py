@@ -103,6 +103,8 @@ class DecisionView:
         earlier_x: A warm start's earlier observations (1-D numeric
             searches), values (k,); None without a warm start.
         earlier_scores: Their scores, objective units (k,); NaN where failed.
+        earlier_factors: The distinct factors the earlier values were
+            multiplied by (``warm_start.Rescaled``); () when used as they were.
     """
 
     names: tuple[str, ...]
@@ -134,6 +136,7 @@ class DecisionView:
     noise_sd: float = float("nan")
     earlier_x: FloatArray | None = None
     earlier_scores: FloatArray | None = None
+    earlier_factors: tuple[float, ...] = ()
 
     def recommend(self, rule: str = recommendation.DEFAULT_RULE,
                   ) -> recommendation.Recommendation | None:  # fmt: skip

@@ -299,10 +299,12 @@ class GPEIOracle(keras_tuner.Oracle):
             hp = encoder.tuned[0]
             name, low, high = hp.name, hp.min_value, hp.max_value
             shown = [t for t in self.earlier if low <= float(t.values[name]) <= high]
+            factors = sorted({t.factors[name] for t in shown if t.factors.get(name, 1.0) != 1.0})
             view = dataclasses.replace(
                 view, earlier_x=np.array([float(t.values[name]) for t in shown]),
                 earlier_scores=np.array([np.nan if t.score is None else t.score
-                                         for t in shown]))  # fmt: skip
+                                         for t in shown]),
+                earlier_factors=tuple(factors))  # fmt: skip
         return view
 
     def _prior_mean(self, encoder: SpaceEncoder) -> prior.PriorMean | None:

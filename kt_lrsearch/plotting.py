@@ -157,6 +157,14 @@ def _draw_recommendation(ax: Axes, d: DecisionView) -> None:
     ax.axvline(advice.value, color=_COLOURS["best"], lw=1.5)
 
 
+def _earlier_label(factors: tuple[float, ...]) -> str:
+    """Legend of a warm start's markers; says when their values were rescaled."""
+    if not factors:
+        return "earlier search (warm start)"
+    scale = f"x{factors[0]:.3g}" if len(factors) == 1 else "rescaled"
+    return f"earlier search (warm start, rates {scale})"
+
+
 def _draw_posterior(ax: Axes, d: DecisionView, objective: str) -> list[Annotation]:
     """Draws the top panel; returns the point labels, best trial first."""
     if d.has_model:
@@ -174,7 +182,7 @@ def _draw_posterior(ax: Axes, d: DecisionView, objective: str) -> list[Annotatio
         done = np.isfinite(d.earlier_scores)
         ax.scatter(d.earlier_x[done], d.earlier_scores[done], facecolors="none",
                    edgecolors=_COLOURS["failed"], zorder=2, s=28,
-                   label="earlier search (warm start)")  # fmt: skip
+                   label=_earlier_label(d.earlier_factors))  # fmt: skip
     ax.scatter(d.obs_x[ok], shown[ok], color=_COLOURS["obs"], zorder=3, s=28,
                label="observations")  # fmt: skip
     if bad.any():

@@ -169,3 +169,9 @@ def test_a_warm_starts_earlier_observations_are_drawn_hollow(snapshot) -> None:
     hollow = handles[labels.index("earlier search (warm start)")]
     assert hollow.get_offsets().shape == (2, 2)  # the failed one is left out
     assert hollow.get_facecolors().size == 0  # no fill: hollow markers
+    rescaled = dataclasses.replace(earlier, earlier_factors=(4.0,))
+    labels = plotting.plot_iteration(rescaled, iteration=5).axes[0].get_legend_handles_labels()[1]
+    assert "earlier search (warm start, rates x4)" in labels
+    mixed = dataclasses.replace(earlier, earlier_factors=(0.5, 4.0))
+    labels = plotting.plot_iteration(mixed, iteration=5).axes[0].get_legend_handles_labels()[1]
+    assert "earlier search (warm start, rates rescaled)" in labels

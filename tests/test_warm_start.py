@@ -139,6 +139,7 @@ def test_rescaled_sources_multiply_the_named_values(tmp_path) -> None:
                          warm_start=[tenfold])  # fmt: skip
     first = run_loop(oracle, peaked, 1)[0].hyperparameters.values["learning_rate"]
     assert math.log10(first) == pytest.approx(-2.0, abs=0.1)
+    assert oracle.decision_view().earlier_factors == (10.0,)  # the figure's legend says so
 
 
 def earlier_run(tmp_path, batch_size: int):
