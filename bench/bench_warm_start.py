@@ -88,8 +88,15 @@ def pair_row(label: str, earlier: str, new: str, mirrored: bool, seeds: int,
             truth, _ = search(targets[budget], 1000 * k, warm)
             regrets[name].append(targets[budget].optimum - truth)
     cells = [f"{statistics.mean(r):.4f} ({statistics.median(r):.4f})" for r in regrets.values()]
+    cells += [paired(regrets["warm 5"], regrets[cold]) for cold in ("cold 5", "cold 10")]
     return f"| {label} | {earlier}{' mirrored' if mirrored else ''} -> {new} | " + " | ".join(
         cells) + " |"  # fmt: skip
+
+
+def paired(warm: list[float], cold: list[float]) -> str:
+    """Mean of the per-seed differences warm - cold, +- their standard error."""
+    diff = [w - c for w, c in zip(warm, cold, strict=True)]
+    return f"{statistics.mean(diff):+.4f} +- {statistics.stdev(diff) / len(diff) ** 0.5:.4f}"
 
 
 def main() -> None:
@@ -107,8 +114,9 @@ def main() -> None:
     halves["both"] = halves["issue"] + halves["held-out"]
     for title, pairs in halves[args.half]:
         print(f"\n{title}: mean (median) regret over {args.seeds} seeds\n")
-        print("| pair | tables | warm start, 5 evaluations | cold, 5 | cold, 10 |")
-        print("|---|---|---:|---:|---:|")
+        print("| pair | tables | warm start, 5 evaluations | cold, 5 | cold, 10 "
+              "| warm - cold 5 | warm - cold 10 |")  # fmt: skip
+        print("|---|---|---:|---:|---:|---:|---:|")
         for pair in pairs:
             print(pair_row(*pair, args.seeds, scaling=not args.no_scaling), flush=True)
 
