@@ -1,7 +1,8 @@
 """Sample efficiency across spaces: GPEIOracle vs Optuna and Keras Tuner (issue 12).
 
 Problems are standard test functions in 2-6 dimensions at more than one budget, a
-mixed space, a conditional space and 1-D learning-rate curves. Half of them are
+mixed space, two conditional spaces (one per half), 1-D learning-rate curves and
+measured learning-rate tables. Half of them are
 ``TUNE`` problems (the only ones a choice may be tuned on); the other half are
 ``HELD_OUT`` and are reported apart. Every peer at its defaults: GPEIOracle, Keras
 Tuner's BayesianOptimizationOracle and RandomSearchOracle (create_trial ->
