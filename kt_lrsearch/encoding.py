@@ -41,9 +41,10 @@ class SpaceEncoder:
         self.tuned = [hp for hp in self._space if not isinstance(hp, hp_module.Fixed)]
         self._conditional = any(hp.conditions for hp in self._space)
         names = [hp.name for hp in self._space]
-        # Vectorised activity needs one hyperparameter per name and discrete parents.
+        # Vectorised activity needs discrete parents, each the only hyperparameter
+        # of its name; children may share a name ("units" under two branches).
         parents = {c.name for hp in self._space for c in hp.conditions}
-        self._vectorised = len(set(names)) == len(names) and all(
+        self._vectorised = all(names.count(name) == 1 for name in parents) and all(
             not is_continuous(hp) for hp in self._space if hp.name in parents
         )
 
@@ -132,13 +133,14 @@ class SpaceEncoder:
             return np.zeros(points.shape, dtype=bool)
         if self._vectorised:
             return ~self._active_columns(points)
-        names = self.names
-        return np.array([[name not in values for name in names]
+        return np.array([[not all(c.is_active(values) for c in hp.conditions) for hp in self.tuned]
                          for values in map(self.decode, points)], dtype=bool)  # fmt: skip
 
     def _active_columns(self, points: FloatArray) -> np.ndarray:
         """(m, d) activity of each tuned coordinate, evaluated column by column in space order."""
-        active: dict[str, np.ndarray] = {}
+        active: dict[str, np.ndarray] = {}  # by name: read only for (unique) parents
+        axis_of = {id(hp): axis for axis, hp in enumerate(self.tuned)}
+        result = np.ones(points.shape, dtype=bool)
         for hp in self._space:
             mask = np.ones(points.shape[0], dtype=bool)
             for condition in hp.conditions:
@@ -148,11 +150,13 @@ class SpaceEncoder:
                     mask &= parent.value in condition.values
                 else:
                     cells = cells_of(parent)
-                    column = points[:, self.names.index(parent.name)]
+                    column = points[:, axis_of[id(parent)]]
                     allowed = np.array([v in condition.values for v in cells.values])
                     mask &= allowed[cells.index(column)]
             active[hp.name] = mask
-        return np.stack([active[hp.name] for hp in self.tuned], axis=1)
+            if id(hp) in axis_of:
+                result[:, axis_of[id(hp)]] = mask
+        return result
 
     def _snap_rows(self, points: FloatArray) -> FloatArray:
         """Decode and re-encode row by row: spaces the vectorised path does not cover."""
