@@ -6,6 +6,7 @@ of every populate_space after the initial design is recorded (median and max).
 The GP's one-time graph build happens before the clock starts.
 
     .venv/bin/python bench/bench_suggest.py
+    PYTHONPATH=/path/to/other/checkout .venv/bin/python bench/bench_suggest.py  # another tree
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from collections.abc import Callable
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+# With PYTHONPATH set, its package comes first: the same script times another checkout.
+sys.path.insert(len(sys.path) if os.environ.get("PYTHONPATH") else 0,
+                str(pathlib.Path(__file__).resolve().parents[1]))  # fmt: skip
 
 import keras_tuner as kt
 
@@ -66,6 +69,17 @@ def conditional() -> kt.HyperParameters:
     return hps
 
 
+def shared_name() -> kt.HyperParameters:
+    hps = kt.HyperParameters()
+    hps.Float("learning_rate", 1e-4, 1e-1, sampling="log")
+    hps.Choice("model", ["mlp", "cnn"])
+    with hps.conditional_scope("model", ["mlp"]):
+        hps.Int("units", 16, 512, step=16)
+    with hps.conditional_scope("model", ["cnn"]):
+        hps.Int("units", 8, 128, step=8)  # the same name, its own range
+    return hps
+
+
 def smooth(values: dict[str, Any]) -> float:
     """Any space: a smooth function of every numeric value, plus a bonus per choice."""
     total = 0.0
@@ -86,6 +100,7 @@ SPACES: dict[str, Callable[[], kt.HyperParameters]] = {
     "6-D box (Hartmann-6's shape)": lambda: box(6),
     "mixed 4-D": mixed,
     "conditional": conditional,
+    "conditional, one child name in two branches": shared_name,
 }
 
 
@@ -107,6 +122,7 @@ def measure(space: Callable[[], kt.HyperParameters], directory: str) -> list[flo
 
 
 def main() -> None:
+    print(f"kt_lrsearch from {pathlib.Path(gp.__file__).parent}")
     gp.warm_up()
     print(f"{TRIALS} trials per space; model-based suggestions only (after the initial design)")
     print("\n| space | median ms / suggestion | max ms |")
