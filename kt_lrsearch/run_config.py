@@ -151,7 +151,11 @@ def prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: bool
         extended = check_same_config(saved, config, data_fingerprint)
         check_state_files(run_dir)
         if extended is not None:
-            (run_dir / PLOTS / f"iteration_{extended:02d}.png").unlink(missing_ok=True)
+            # Imported here: the figure module loads matplotlib, which a run
+            # that only resumes or refuses does not need.
+            from kt_lrsearch.callbacks import iteration_filename
+
+            (run_dir / PLOTS / iteration_filename(extended)).unlink(missing_ok=True)
     remove_temporaries(run_dir)  # left by a process killed mid-write
     payload = {"search": config.search_fields(), "final_epochs": config.final_epochs,
                "data_fingerprint": data_fingerprint}  # fmt: skip

@@ -82,13 +82,14 @@ def run_search(
     _validate_distribution(workers, worker_command, host, port)
     run_dir = pathlib.Path(run_dir)
     data_fingerprint = data_module.fingerprint(data_module.locate(config.data_dir))
-    check_warm_start(config, run_dir)
-    for source in warm_sources(config):
+    sources = warm_sources(config)
+    check_warm_start(config, sources, run_dir)
+    for source in sources:
         if isinstance(source, warm_start.Rescaled):
+            factor = source.factors[LEARNING_RATE]
             echo(f"warm start {source.source}: searched at batch size "
-                 f"{_batch_size_of(pathlib.Path(source.source))}, this search at "
-                 f"{config.batch_size}: its learning rates count x"
-                 f"{source.factors[LEARNING_RATE]:.3g} (linear scaling rule)")  # fmt: skip
+                 f"{round(config.batch_size / factor)}, this search at {config.batch_size}: "
+                 f"its learning rates count x{factor:.3g} (linear scaling rule)")  # fmt: skip
     make_run_dir(run_dir, overwrite)  # only after the inputs check out: nothing written before
     with run_lock(run_dir, "search", echo):
         extended = prepare_run_dir(run_dir, config, overwrite, data_fingerprint)
@@ -127,13 +128,15 @@ def _search_locked(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[
     return _write_artifacts(oracle, config, run_dir, final, advice)
 
 
-def check_warm_start(config: SearchConfig, run_dir: pathlib.Path) -> None:
+def check_warm_start(config: SearchConfig, sources: Sequence[warm_start.Source],
+                     run_dir: pathlib.Path) -> None:  # fmt: skip
     """Raises WarmStartError for a source that cannot warm-start this search.
 
-    Checked before anything is written: each source readable, of this objective,
-    over the learning rate, and not the run directory itself.
+    Checked before anything is written: each source (``warm_sources(config)``)
+    readable, of this objective, over the learning rate, and not the run
+    directory itself.
     """
-    for path, source in zip(config.warm_start, warm_sources(config), strict=True):
+    for path, source in zip(config.warm_start, sources, strict=True):
         if pathlib.Path(path).resolve() == run_dir.resolve():
             raise WarmStartError(f"--warm-start {path}: that is --out itself; name an "
                                  "earlier run directory")  # fmt: skip
@@ -167,7 +170,7 @@ def warm_sources(config: SearchConfig) -> list[warm_start.Source]:
 
 def _batch_size_of(path: pathlib.Path) -> int | None:
     """The batch size an earlier run directory searched at; None if it is not one."""
-    if not (path / "config.json").is_file() or not (path / "tuner").is_dir():
+    if not warm_start.is_run_directory(path):
         return None
     try:
         return read_config(path).batch_size

@@ -63,11 +63,16 @@ class EarlierTrial:
     factors: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
 
+def is_run_directory(path: pathlib.Path) -> bool:
+    """Whether ``path`` is a kt_lrsearch run directory (config.json and tuner/)."""
+    return (path / "config.json").exists() and (path / "tuner" / "oracle.json").exists()
+
+
 def _project_dir(path: pathlib.Path) -> pathlib.Path:
     if not path.is_dir():
         raise WarmStartError(f"warm start {path}: no such directory")
-    if (path / "config.json").exists() and (path / "tuner" / "oracle.json").exists():
-        return path / "tuner"  # a kt_lrsearch run directory
+    if is_run_directory(path):
+        return path / "tuner"
     if (path / "oracle.json").exists():
         return path  # a Keras Tuner project directory
     raise WarmStartError(f"warm start {path}: neither a kt_lrsearch run directory (config.json "
