@@ -362,6 +362,19 @@ def _literal(text: str) -> Any:
         return text
 
 
+def versus_best_peer(regrets: dict[str, list[float]]) -> str:
+    """GPEIOracle's regret minus the best other peer's, per seed: mean +- standard error.
+
+    The best peer is the one with the lowest mean regret; negative means GPEIOracle
+    is better. Seeds are shared, so the difference is paired.
+    """
+    others = {n: r for n, r in regrets.items() if n != "GPEIOracle"}
+    best = min(others, key=lambda n: statistics.mean(others[n]))
+    diff = [g - o for g, o in zip(regrets["GPEIOracle"], others[best], strict=True)]
+    se = statistics.stdev(diff) / len(diff) ** 0.5 if len(diff) > 1 else float("nan")
+    return f"{statistics.mean(diff):+.3g} +- {se:.2g} ({best})"
+
+
 def main() -> None:
     warnings.filterwarnings("ignore")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -384,8 +397,11 @@ def main() -> None:
         print(f"\n### {half}: mean regret (median ms / suggestion), {args.seeds} seeds\n")
         names = [n for n in peers(next(iter(chosen.values())), 0, "")
                  if not args.peers or n in args.peers]  # fmt: skip
-        print("| problem | " + " | ".join(names) + " |")
-        print("|---|" + "---:|" * len(names))
+        paired = "GPEIOracle" in names and len(names) > 1
+        print(
+            "| problem | " + " | ".join(names) + (" | GPEIOracle - best peer |" if paired else " |")
+        )
+        print("|---|" + "---:|" * (len(names) + paired))
         for name, problem in chosen.items():
             regrets: dict[str, list[float]] = {n: [] for n in names}
             times: dict[str, list[float]] = {n: [] for n in names}
@@ -399,6 +415,8 @@ def main() -> None:
                         times[label].extend(seconds)
             cells = [f"{statistics.mean(regrets[n]):.4g} "
                      f"({1000 * statistics.median(times[n]):.0f})" for n in names]  # fmt: skip
+            if paired:
+                cells.append(versus_best_peer(regrets))
             print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
         print(f"\nduplicate proposals so far (values equal to an earlier trial's): {DUPLICATES}")
 
