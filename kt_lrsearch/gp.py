@@ -1,21 +1,19 @@
-"""Gaussian-process surrogate: Matern-5/2 kernel, MAP hyperparameters, posterior.
+"""Gaussian-process surrogate: fitted MAP hyperparameters and the posterior.
 
 The GP lives on the unit cube (the hyperparameters' ``value_to_prob`` embedding)
 and sees standardised observations; this module never sees Keras Tuner objects.
+The model itself (Matern-5/2 plus a quadratic trend, the hyperparameters'
+bounds and priors, the MAP loss) is :mod:`kt_lrsearch.kernel`; this module fits
+it and answers queries.
 
 Glossary of names and shapes:
     n: number of observations; d: input dimensions; m: query points;
-    k: L-BFGS restarts; p = d + 2: number of GP hyperparameters.
+    k: L-BFGS restarts; p = d + 3: number of GP hyperparameters.
     x_obs: (n, d) float64 in [0, 1]^d.        y_obs: (n,) float64, raw units.
     z_obs: (n,) standardised y_obs.            x_query: (m, d) float64.
-    theta: (p,) or (k, p) unconstrained parameters, squashed into bounds:
-        [log amplitude, log noise variance, log length_scale_1 .. log length_scale_d].
+    theta: (p,) or (k, p) unconstrained parameters (layout in kernel.py).
 
-Model (on standardised z):
-    f ~ GP(0, a^2 * Matern52(r)),  r^2 = sum_j ((x_j - x'_j) / l_j)^2,
-    Matern52(r) = (1 + sqrt(5) r + 5 r^2 / 3) exp(-sqrt(5) r),
-    z_i = f(x_i) + eps_i,  eps_i ~ N(0, s^2).
-Hyperparameters (a, l, s^2) are MAP estimates: the log marginal likelihood plus
+The hyperparameters are MAP estimates: the log marginal likelihood plus
 log-normal priors, maximised by L-BFGS (SciPy's, on TFP's loss and gradient)
 from a few fixed starts.
 """
@@ -30,35 +28,13 @@ import threading
 import numpy as np
 import numpy.typing as npt
 import tensorflow as tf
-import tensorflow_probability as tfp
-from scipy import optimize, special
+from scipy import optimize
 
-tfd = tfp.distributions
-psd = tfp.math.psd_kernels
+from kt_lrsearch import kernel
 
 FloatArray = npt.NDArray[np.float64]
 
-# Bounds (log space) keep L-BFGS out of the degenerate corners the PITFALLS note
-# measured: without them length scale and amplitude drift to huge values.
-_LOG_AMP_BOUNDS = (math.log(0.05), math.log(20.0))
-_LOG_NOISE_BOUNDS = (math.log(1e-6), math.log(1.0))
-_LOG_LS_BOUNDS = (math.log(0.01), math.log(20.0))
-
-# Priors on the standardised scale. Amplitude ~1 because z has unit variance;
-# noise variance centred on 1e-2 (a 1-epoch accuracy jitters by ~1% of its
-# range) but wide; length scale centred on 0.3 of the unit interval, widened by
-# sqrt(d) because distances in the unit cube grow like sqrt(d).
-_AMP_PRIOR = (0.0, 1.0)
-_NOISE_PRIOR = (math.log(1e-2), 1.5)
-_LS_PRIOR = (math.log(0.3), 1.0)
-
-# TFP's GaussianProcess adds this jitter to the kernel diagonal by default (its
-# `jitter` argument is deprecated): with the noise floor it keeps the Cholesky
-# factor finite for duplicate inputs. Named here for the reference tests.
-_JITTER = 1e-6
 _LBFGS_MAX_ITERATIONS = 60
-# Restart grid (length scale, noise variance): short/clean, medium, long/noisy.
-_RESTARTS = ((0.1, 1e-3), (0.3, 1e-2), (1.0, 1e-1))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,14 +42,16 @@ class GPHyperparameters:
     """Fitted kernel hyperparameters on the standardised scale.
 
     Attributes:
-        amplitude: Signal standard deviation a (scalar).
+        amplitude: Signal standard deviation a of the Matern part (scalar).
         length_scale: Per-dimension length scales l, shape (d,).
         noise_variance: Observation noise variance s^2 (scalar).
+        trend_amplitude: Scale q of the quadratic trend's coefficients (scalar).
     """
 
     amplitude: float
     length_scale: FloatArray
     noise_variance: float
+    trend_amplitude: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,84 +83,6 @@ class Standardiser:
         return np.asarray(z, dtype=np.float64) * self.scale + self.mean
 
 
-def _squash(u: tf.Tensor, bounds: tuple[float, float]) -> tf.Tensor:
-    """Maps an unconstrained value into ``bounds`` (log space) with a sigmoid."""
-    lo, hi = bounds
-    # NumPy stays NumPy: reading a fitted model runs no TF op (~5 ms after clear_session()).
-    return lo + (hi - lo) * (tf.math.sigmoid(u) if tf.is_tensor(u) else special.expit(u))
-
-
-def _unsquash(v: float, bounds: tuple[float, float]) -> float:
-    lo, hi = bounds
-    t = (v - lo) / (hi - lo)
-    return math.log(t / (1.0 - t))
-
-
-def _log_params(theta: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-    """Splits theta (..., p) into bounded (log amp, log noise, log ls (..., d))."""
-    log_amp = _squash(theta[..., 0], _LOG_AMP_BOUNDS)
-    log_noise = _squash(theta[..., 1], _LOG_NOISE_BOUNDS)
-    log_ls = _squash(theta[..., 2:], _LOG_LS_BOUNDS)
-    return log_amp, log_noise, log_ls
-
-
-def _kernel(log_amp: tf.Tensor, log_ls: tf.Tensor) -> psd.PositiveSemidefiniteKernel:
-    """ARD Matern-5/2: a unit-length-scale kernel on inputs divided by l."""
-    base = psd.MaternFiveHalves(amplitude=tf.exp(log_amp), length_scale=None)
-    return psd.FeatureScaled(base, scale_diag=tf.exp(log_ls))
-
-
-def _normal_log_prob(v: tf.Tensor, loc: float, scale: float) -> tf.Tensor:
-    return -0.5 * tf.square((v - loc) / scale)
-
-
-def _neg_log_posterior(theta: tf.Tensor, x_obs: tf.Tensor, z_obs: tf.Tensor) -> tf.Tensor:
-    """-(log p(z | theta) + log p(theta)) for theta of shape (k, p); returns (k,)."""
-    log_amp, log_noise, log_ls = _log_params(theta)
-    d = tf.cast(tf.shape(x_obs)[-1], tf.float64)
-    gp = tfd.GaussianProcess(
-        kernel=_kernel(log_amp, log_ls),
-        index_points=x_obs,
-        observation_noise_variance=tf.exp(log_noise),
-    )
-    log_lik = gp.log_prob(z_obs)
-    log_prior = (
-        _normal_log_prob(log_amp, *_AMP_PRIOR)
-        + _normal_log_prob(log_noise, *_NOISE_PRIOR)
-        + tf.reduce_sum(
-            _normal_log_prob(log_ls - 0.5 * tf.math.log(d)[..., None], *_LS_PRIOR),
-            axis=-1,
-        )
-    )
-    return -(log_lik + log_prior)
-
-
-_F64 = tf.float64
-
-
-def _loss_and_gradient(theta: tf.Tensor, x_obs: tf.Tensor,
-                       z_obs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:  # fmt: skip
-    """The MAP loss (k,) at each row of theta (k, p) and its gradient (k, p)."""
-    loss = _neg_log_posterior(theta, x_obs, z_obs)
-    return loss, tf.gradients(tf.reduce_sum(loss), theta)[0]
-
-
-def _posterior(
-    x_obs: tf.Tensor, z_obs: tf.Tensor, theta: tf.Tensor, x_query: tf.Tensor
-) -> tuple[tf.Tensor, tf.Tensor]:
-    """Posterior mean and std of f (no observation noise) at x_query, (m,) each."""
-    log_amp, log_noise, log_ls = _log_params(theta)
-    model = tfd.GaussianProcessRegressionModel(
-        kernel=_kernel(log_amp, log_ls),
-        index_points=x_query,
-        observation_index_points=x_obs,
-        observations=z_obs,
-        observation_noise_variance=tf.exp(log_noise),
-        predictive_noise_variance=tf.constant(0.0, _F64),
-    )
-    return model.mean(), model.stddev()
-
-
 class _Runtime:
     """The MAP loss and the posterior as one private graph, run by its own session.
 
@@ -207,13 +107,13 @@ class _Runtime:
         self.graph = tf.Graph()
         with self.graph.as_default():
             placeholder = tf.compat.v1.placeholder
-            self.x_obs = placeholder(_F64, [None, None], name="x_obs")
-            self.z_obs = placeholder(_F64, [None], name="z_obs")
-            self.thetas = placeholder(_F64, [None, None], name="thetas")
-            self.theta = placeholder(_F64, [None], name="theta")
-            self.x_query = placeholder(_F64, [None, None], name="x_query")
-            self.loss, self.gradient = _loss_and_gradient(self.thetas, self.x_obs, self.z_obs)
-            self.mean, self.std = _posterior(self.x_obs, self.z_obs, self.theta, self.x_query)
+            self.x_obs = placeholder(kernel.F64, [None, None], name="x_obs")
+            self.z_obs = placeholder(kernel.F64, [None], name="z_obs")
+            self.thetas = placeholder(kernel.F64, [None, None], name="thetas")
+            self.theta = placeholder(kernel.F64, [None], name="theta")
+            self.x_query = placeholder(kernel.F64, [None, None], name="x_query")
+            self.loss, self.gradient = kernel.loss_and_gradient(self.thetas, self.x_obs, self.z_obs)
+            self.mean, self.std = kernel.posterior(self.x_obs, self.z_obs, self.theta, self.x_query)
         self.graph.finalize()
         # One thread: each L-BFGS step is a small graph run, and thread-pool
         # hand-offs cost more than they save (fits of 27/58/127 ms at 5/20/50
@@ -267,17 +167,6 @@ def _runtime() -> _Runtime:
         return _RUNTIME
 
 
-def _initial_theta(d: int) -> FloatArray:
-    """Deterministic L-BFGS starts, shape (k, d + 2)."""
-    rows = []
-    for ls, noise in _RESTARTS:
-        rows.append(
-            [_unsquash(0.0, _LOG_AMP_BOUNDS), _unsquash(math.log(noise), _LOG_NOISE_BOUNDS)]
-            + [_unsquash(math.log(ls * math.sqrt(d)), _LOG_LS_BOUNDS)] * d
-        )
-    return np.asarray(rows, dtype=np.float64)
-
-
 def _check_inputs(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -306,11 +195,12 @@ class GaussianProcess:
     @property
     def hyperparameters(self) -> GPHyperparameters:
         """The fitted (amplitude, length scales, noise variance)."""
-        log_amp, log_noise, log_ls = _log_params(np.asarray(self.theta))
+        log_amp, log_noise, log_trend, log_ls = kernel.unpack(np.asarray(self.theta))
         return GPHyperparameters(
             amplitude=float(np.exp(log_amp)),
             length_scale=np.exp(log_ls),
             noise_variance=float(np.exp(log_noise)),
+            trend_amplitude=float(np.exp(log_trend)),
         )
 
     def predict(self, x_query: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -360,7 +250,9 @@ def fit_gp(x_obs: FloatArray, y_obs: FloatArray) -> GaussianProcess:
     """
     x_obs, y_obs = _check_inputs(x_obs, y_obs)
     standardiser = Standardiser.fit(y_obs)
-    theta = _runtime().fit_theta(x_obs, standardiser.forward(y_obs), _initial_theta(x_obs.shape[1]))
+    theta = _runtime().fit_theta(
+        x_obs, standardiser.forward(y_obs), kernel.initial_theta(x_obs.shape[1])
+    )
     return GaussianProcess(x_obs=x_obs, y_obs=y_obs, standardiser=standardiser, theta=theta)
 
 

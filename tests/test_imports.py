@@ -21,7 +21,8 @@ ALLOWED = {
     "warm_start": set(),  # JSON files and pairs: no Keras Tuner
     "features": {"numpy", "kt_lrsearch"},
     "space": {"numpy", "tensorflow"},  # tensorflow only lazily, for the Sobol op
-    "gp": {"numpy", "scipy", "tensorflow", "tensorflow_probability"},
+    "kernel": {"numpy", "scipy", "tensorflow", "tensorflow_probability"},
+    "gp": {"numpy", "scipy", "tensorflow", "kt_lrsearch"},  # the model from kernel
     "decision_view": {"numpy", "kt_lrsearch"},
     "trial_rules": set(),
     # The decision: plain arrays in and out; TensorFlow comes only through gp.
