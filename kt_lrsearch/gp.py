@@ -45,7 +45,8 @@ class GPHyperparameters:
         amplitude: Signal standard deviation a of the Matern part (scalar).
         length_scale: Per-dimension length scales l, shape (d,).
         noise_variance: Observation noise variance s^2 (scalar).
-        trend_amplitude: Scale q of the quadratic trend's coefficients (scalar).
+        trend_amplitude: Scale q of the quadratic trend's coefficients (scalar;
+            0 in 1-D, where the trend is off).
     """
 
     amplitude: float
@@ -200,7 +201,7 @@ class GaussianProcess:
             amplitude=float(np.exp(log_amp)),
             length_scale=np.exp(log_ls),
             noise_variance=float(np.exp(log_noise)),
-            trend_amplitude=float(np.exp(log_trend)),
+            trend_amplitude=float(np.exp(log_trend)) if self.x_obs.shape[1] > 1 else 0.0,
         )
 
     def predict(self, x_query: FloatArray) -> tuple[FloatArray, FloatArray]:

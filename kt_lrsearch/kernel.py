@@ -21,7 +21,9 @@ section 2.7, explicit basis functions with a Gaussian prior). The Matern part
 alone reverts to the mean away from the data, so with few points it sees a
 bowl as a slope and its optimum as an edge; the trend lets the model carry
 curvature from the points it has into the gaps between them, and its fitted
-amplitude q goes small when the data are not bowl-shaped (issue 12).
+amplitude q goes small when the data are not bowl-shaped (issue 12). In 1-D the
+trend is off (q multiplied by 0): on learning-rate curves it was measured worse
+as often as better (docs/design.md), and a 1-D search keeps its decisions.
 """
 
 from __future__ import annotations
@@ -90,18 +92,25 @@ def unpack(theta: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor
     )
 
 
-def kernel(log_amp: tf.Tensor, log_trend: tf.Tensor,
-           log_ls: tf.Tensor) -> psd.PositiveSemidefiniteKernel:  # fmt: skip
+def trend_switch(x: tf.Tensor) -> tf.Tensor:
+    """1.0 when the inputs (..., d) have d > 1, else 0.0: the trend is off in 1-D."""
+    return tf.cast(tf.shape(x)[-1] > 1, F64)
+
+
+def kernel(log_amp: tf.Tensor, log_trend: tf.Tensor, log_ls: tf.Tensor,
+           switch: tf.Tensor) -> psd.PositiveSemidefiniteKernel:  # fmt: skip
     """ARD Matern-5/2 plus the quadratic trend of the module docstring.
 
     With x - 1/2 = u / 2, TFP's Linear and Polynomial kernels (shift 1/2, slopes
-    2q and 4q) give q^2 u . u' and q^2 (u . u')^2.
+    2q and 4q) give q^2 u . u' and q^2 (u . u')^2. ``switch`` (0 or 1, from
+    :func:`trend_switch`) multiplies q: the graph leaves d open, so the 1-D case
+    is a factor, not a second graph.
     """
     matern = psd.FeatureScaled(
         psd.MaternFiveHalves(amplitude=tf.exp(log_amp), length_scale=None),
         scale_diag=tf.exp(log_ls),
     )
-    trend, half = tf.exp(log_trend), tf.constant(0.5, F64)
+    trend, half = switch * tf.exp(log_trend), tf.constant(0.5, F64)
     linear = psd.Linear(slope_amplitude=2.0 * trend, shift=half)
     square = psd.Polynomial(slope_amplitude=4.0 * trend, shift=half,
                             exponent=tf.constant(2.0, F64))  # fmt: skip
@@ -116,15 +125,17 @@ def neg_log_posterior(theta: tf.Tensor, x_obs: tf.Tensor, z_obs: tf.Tensor) -> t
     """-(log p(z | theta) + log p(theta)) for theta of shape (k, p); returns (k,)."""
     log_amp, log_noise, log_trend, log_ls = unpack(theta)
     d = tf.cast(tf.shape(x_obs)[-1], F64)
+    switch = trend_switch(x_obs)
     model = tfd.GaussianProcess(
-        kernel=kernel(log_amp, log_trend, log_ls),
+        kernel=kernel(log_amp, log_trend, log_ls, switch),
         index_points=x_obs,
         observation_noise_variance=tf.exp(log_noise),
     )
     log_prior = (
         _normal_log_prob(log_amp, *AMP_PRIOR)
         + _normal_log_prob(log_noise, *NOISE_PRIOR)
-        + _normal_log_prob(log_trend, *TREND_PRIOR)
+        # Off in 1-D: no gradient at all, so the fit there is the Matern GP's, exactly.
+        + switch * _normal_log_prob(log_trend, *TREND_PRIOR)
         + tf.reduce_sum(
             _normal_log_prob(log_ls - 0.5 * tf.math.log(d)[..., None], *LS_PRIOR),
             axis=-1,
@@ -145,7 +156,7 @@ def posterior(x_obs: tf.Tensor, z_obs: tf.Tensor, theta: tf.Tensor,
     """Posterior mean and std of g + h (no observation noise) at x_query, (m,) each."""
     log_amp, log_noise, log_trend, log_ls = unpack(theta)
     model = tfd.GaussianProcessRegressionModel(
-        kernel=kernel(log_amp, log_trend, log_ls),
+        kernel=kernel(log_amp, log_trend, log_ls, trend_switch(x_obs)),
         index_points=x_query,
         observation_index_points=x_obs,
         observations=z_obs,

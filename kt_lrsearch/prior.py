@@ -4,7 +4,7 @@ A learning-rate landscape measured after 1 epoch and after 3, at batch 32 and
 128, on 800 images and on 2,755, has roughly the same shape at a different level
 and height (issue 15). The new task is modelled as
 
-    y(x) = a + b * m0(x) + r(x),      r ~ GP (Matern-5/2, fitted as usual),
+    y(x) = a + b * m0(x) + r(x),      r ~ GP (kernel.py's model, fitted as usual),
 
 where ``m0`` is the posterior mean of a GP fitted on the earlier observations,
 and the offset ``a`` and scale ``b`` are fitted to the new observations by least
