@@ -92,9 +92,15 @@ def unpack(theta: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor
     )
 
 
+# The trend is on from this many input dimensions (off in 1-D: docs/design.md).
+# Read once, when kt_lrsearch.gp builds its graph; bench/bench_suite.py --no-trend
+# raises it to compare.
+TREND_MIN_DIMENSIONS = 2
+
+
 def trend_switch(x: tf.Tensor) -> tf.Tensor:
-    """1.0 when the inputs (..., d) have d > 1, else 0.0: the trend is off in 1-D."""
-    return tf.cast(tf.shape(x)[-1] > 1, F64)
+    """1.0 when the inputs (..., d) have d >= TREND_MIN_DIMENSIONS, else 0.0."""
+    return tf.cast(tf.shape(x)[-1] >= TREND_MIN_DIMENSIONS, F64)
 
 
 def kernel(log_amp: tf.Tensor, log_trend: tf.Tensor, log_ls: tf.Tensor,
