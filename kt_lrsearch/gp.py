@@ -46,7 +46,7 @@ class GPHyperparameters:
         length_scale: Per-dimension length scales l, shape (d,).
         noise_variance: Observation noise variance s^2 (scalar).
         trend_amplitude: Scale q of the quadratic trend's coefficients (scalar;
-            0 in 1-D, where the trend is off).
+            0 with one input column, where the trend is off).
     """
 
     amplitude: float
@@ -195,13 +195,14 @@ class GaussianProcess:
 
     @property
     def hyperparameters(self) -> GPHyperparameters:
-        """The fitted (amplitude, length scales, noise variance)."""
+        """The fitted (amplitude, length scales, noise variance, trend amplitude)."""
         log_amp, log_noise, log_trend, log_ls = kernel.unpack(np.asarray(self.theta))
+        trend_on = self.x_obs.shape[1] >= kernel.TREND_MIN_DIMENSIONS
         return GPHyperparameters(
             amplitude=float(np.exp(log_amp)),
             length_scale=np.exp(log_ls),
             noise_variance=float(np.exp(log_noise)),
-            trend_amplitude=float(np.exp(log_trend)) if self.x_obs.shape[1] > 1 else 0.0,
+            trend_amplitude=float(np.exp(log_trend)) if trend_on else 0.0,
         )
 
     def predict(self, x_query: FloatArray) -> tuple[FloatArray, FloatArray]:

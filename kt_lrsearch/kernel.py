@@ -21,7 +21,8 @@ section 2.7, explicit basis functions with a Gaussian prior). The Matern part
 alone reverts to the mean away from the data, so with few points it sees a
 bowl as a slope and its optimum as an edge; the trend lets the model carry
 curvature from the points it has into the gaps between them, and its fitted
-amplitude q goes small when the data are not bowl-shaped (issue 12). In 1-D the
+amplitude q goes small when the data are not bowl-shaped (issue 12). With one
+input column (a single numeric hyperparameter, as the learning-rate search) the
 trend is off (q multiplied by 0): on learning-rate curves it was measured worse
 as often as better (docs/design.md), and a 1-D search keeps its decisions.
 """
