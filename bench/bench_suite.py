@@ -375,6 +375,13 @@ def _literal(text: str) -> Any:
         return text
 
 
+def paired_difference(a: list[float], b: list[float]) -> tuple[float, float]:
+    """(mean, standard error) of the per-seed differences a - b (same seeds); SE NaN for one."""
+    diff = [x - y for x, y in zip(a, b, strict=True)]
+    se = statistics.stdev(diff) / len(diff) ** 0.5 if len(diff) > 1 else float("nan")
+    return statistics.mean(diff), se
+
+
 def versus_best_peer(regrets: dict[str, list[float]]) -> str:
     """GPEIOracle's regret minus the best other peer's, per seed: mean +- standard error.
 
@@ -383,9 +390,8 @@ def versus_best_peer(regrets: dict[str, list[float]]) -> str:
     """
     others = {n: r for n, r in regrets.items() if n != "GPEIOracle"}
     best = min(others, key=lambda n: statistics.mean(others[n]))
-    diff = [g - o for g, o in zip(regrets["GPEIOracle"], others[best], strict=True)]
-    se = statistics.stdev(diff) / len(diff) ** 0.5 if len(diff) > 1 else float("nan")
-    return f"{statistics.mean(diff):+.3g} +- {se:.2g} ({best})"
+    mean, se = paired_difference(regrets["GPEIOracle"], others[best])
+    return f"{mean:+.3g} +- {se:.2g} ({best})"
 
 
 def main() -> None:
@@ -401,6 +407,8 @@ def main() -> None:
         metavar="OPTION=VALUE",
         help="GPEIOracle options for a variant, e.g. xi=0 xi_decay=False",
     )
+    parser.add_argument("--per-seed", action="store_true",
+                        help="also print each peer's regret per seed (JSON)")  # fmt: skip
     parser.add_argument("--no-trend", action="store_true",
                         help="GPEIOracle without the GP's quadratic trend (kernel.py)")  # fmt: skip
     args = parser.parse_args()
@@ -439,6 +447,8 @@ def main() -> None:
             if paired:
                 cells.append(versus_best_peer(regrets))
             print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+            if args.per_seed:
+                print(json.dumps({"problem": name, "regrets": regrets}), flush=True)
         print(f"\nduplicate proposals so far (values equal to an earlier trial's): {DUPLICATES}")
 
 

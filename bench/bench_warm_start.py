@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras_tuner as kt
-from bench_suite import TABLES, Problem, kt_space, lr_table, run_kt
+from bench_suite import TABLES, Problem, kt_space, lr_table, paired_difference, run_kt
 
 from kt_lrsearch import GPEIOracle, prior
 from kt_lrsearch.warm_start import Rescaled
@@ -109,8 +109,8 @@ def pair_rows(label: str, earlier: str, new: str, mirrored: bool, seeds: int,
 
 def paired(warm: list[float], cold: list[float]) -> str:
     """Mean of the per-seed differences warm - cold, +- their standard error."""
-    diff = [w - c for w, c in zip(warm, cold, strict=True)]
-    return f"{statistics.mean(diff):+.4f} +- {statistics.stdev(diff) / len(diff) ** 0.5:.4f}"
+    mean, se = paired_difference(warm, cold)
+    return f"{mean:+.4f} +- {se:.4f}"
 
 
 def main() -> None:
