@@ -83,7 +83,7 @@ def run_search(
     run_dir = pathlib.Path(run_dir)
     data_fingerprint = data_module.fingerprint(data_module.locate(config.data_dir))
     sources = warm_sources(config)
-    check_warm_start(config, sources, run_dir)
+    earlier = read_warm_start(config, sources, run_dir)
     for source in sources:
         if isinstance(source, warm_start.Rescaled):
             factor = source.factors[LEARNING_RATE]
@@ -95,13 +95,17 @@ def run_search(
         extended = prepare_run_dir(run_dir, config, overwrite, data_fingerprint)
         if extended is not None:
             echo(f"extending the run from {extended} to {config.max_trials} trials")
-        return _search_locked(config, run_dir, echo, workers, worker_command, host, port)
+        return _search_locked(config, run_dir, echo, workers, worker_command, host, port,
+                              earlier)  # fmt: skip
 
 
 def _search_locked(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[str], None],
-                   workers: int, worker_command: Sequence[str], host: str,
-                   port: int | None) -> dict[str, Any]:  # fmt: skip
-    """The search proper, in a prepared run directory whose lock this process holds."""
+                   workers: int, worker_command: Sequence[str], host: str, port: int | None,
+                   earlier: Sequence[warm_start.EarlierTrial]) -> dict[str, Any]:  # fmt: skip
+    """The search proper, in a prepared run directory whose lock this process holds.
+
+    ``earlier``: the warm start's trials, read once (each oracle built here gets them).
+    """
     # Status lines before the steps that can take more than ~3 s (issue 14).
     echo("loading data (the full dataset takes a few seconds)")
     dataset = data_module.load(config.data_dir, validation_fraction=config.validation_fraction,
@@ -111,15 +115,15 @@ def _search_locked(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[
     echo("starting: TensorFlow loads and the first trial compiles the model (about 10 s)")
     start = time.monotonic()
     if workers:
-        oracle = _chief_oracle(config, run_dir, echo)
+        oracle = _chief_oracle(config, run_dir, echo, earlier)
         _serve_workers(oracle, run_dir, workers, worker_command, host, port, echo)
         hypermodel = _hypermodel(config)
     else:
-        tuner = _tune(config, run_dir, dataset, _callbacks(config, run_dir, echo), echo)
+        tuner = _tune(config, run_dir, dataset, _callbacks(config, run_dir, echo), echo, earlier)
         oracle, hypermodel = tuner.oracle, tuner.hypermodel
     echo(f"search finished in {time.monotonic() - start:.0f}s")
-    drawn = redraw_missing_figures(lambda: _oracle(config, []), list(oracle.trials.values()),
-                                   run_dir / PLOTS)  # fmt: skip
+    drawn = redraw_missing_figures(lambda: _oracle(config, [], earlier),
+                                   list(oracle.trials.values()), run_dir / PLOTS)  # fmt: skip
     if drawn:
         echo(f"drew {len(drawn)} iteration figure(s) an interrupted run had not written")
     advice = recommend(oracle, echo)
@@ -128,24 +132,30 @@ def _search_locked(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[
     return _write_artifacts(oracle, config, run_dir, final, advice)
 
 
-def check_warm_start(config: SearchConfig, sources: Sequence[warm_start.Source],
-                     run_dir: pathlib.Path) -> None:  # fmt: skip
-    """Raises WarmStartError for a source that cannot warm-start this search.
+def read_warm_start(config: SearchConfig, sources: Sequence[warm_start.Source],
+                    run_dir: pathlib.Path) -> list[warm_start.EarlierTrial]:  # fmt: skip
+    """The earlier trials of ``sources`` (``warm_sources(config)``), read once.
 
-    Checked before anything is written: each source (``warm_sources(config)``)
-    readable, of this objective, over the learning rate, and not the run
-    directory itself.
+    Checked before anything is written: each source readable, of this
+    objective, over the learning rate, and not the run directory itself.
+
+    Raises:
+        WarmStartError: A source that cannot warm-start this search.
     """
+    earlier: list[warm_start.EarlierTrial] = []
     for path, source in zip(config.warm_start, sources, strict=True):
         if pathlib.Path(path).resolve() == run_dir.resolve():
             raise WarmStartError(f"--warm-start {path}: that is --out itself; name an "
                                  "earlier run directory")  # fmt: skip
-        for trial in warm_start.load([source], OBJECTIVE, "max"):
+        trials = warm_start.load([source], OBJECTIVE, "max")
+        for trial in trials:
             if LEARNING_RATE not in trial.values:
                 raise WarmStartError(
                     f"--warm-start {path}: a different search space (its trials tune "
                     f"{', '.join(sorted(trial.values)) or 'nothing'}, not {LEARNING_RATE})"
                 )
+        earlier += trials
+    return earlier
 
 
 def warm_sources(config: SearchConfig) -> list[warm_start.Source]:
@@ -207,11 +217,10 @@ def _serve_workers(oracle: GPEIOracle, run_dir: pathlib.Path, workers: int,
                           "--port") from None  # fmt: skip
 
 
-def _chief_oracle(
-    config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[str], None]
-) -> GPEIOracle:
+def _chief_oracle(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[str], None],
+                  earlier: Sequence[warm_start.EarlierTrial]) -> GPEIOracle:  # fmt: skip
     """The oracle of a distributed search, with its callbacks, resumed if saved."""
-    oracle = _oracle(config, _callbacks(config, run_dir, echo))
+    oracle = _oracle(config, _callbacks(config, run_dir, echo), earlier)
     oracle._set_project_dir(str(run_dir), PROJECT)
     oracle.verbose = 0  # Keras Tuner's own per-trial printout; TrialLog reports instead
     if (run_dir / PROJECT / "oracle.json").exists():
@@ -251,7 +260,7 @@ def run_worker(
                                seed=config.seed, train_limit=config.train_limit)  # fmt: skip
     echo(f"worker {tuner_id}: chief {host}:{port}, {len(dataset.train)} train images")
     # Keras Tuner's environment variables make this tuner a client of the chief.
-    _tune(config, run_dir, dataset, [])
+    _tune(config, run_dir, dataset, [], earlier=())
     echo(f"worker {tuner_id}: the chief says the search is over")
 
 
@@ -263,8 +272,13 @@ def _hypermodel(config: SearchConfig) -> LRHyperModel:
                         training=TrainingConfig(batch_size=config.batch_size))  # fmt: skip
 
 
-def _oracle(config: SearchConfig, callbacks: list[Any]) -> GPEIOracle:
-    """The run's GPEIOracle; the same arguments rebuild it for a replay."""
+def _oracle(config: SearchConfig, callbacks: list[Any],
+            earlier: Sequence[warm_start.EarlierTrial]) -> GPEIOracle:  # fmt: skip
+    """The run's GPEIOracle; the same arguments rebuild it for a replay.
+
+    ``earlier``: the warm start's trials as ``read_warm_start`` read them, so a
+    replay that builds an oracle per figure does not read the sources again.
+    """
     import keras_tuner as kt
 
     from kt_lrsearch.oracle import GPEIOracle
@@ -278,7 +292,7 @@ def _oracle(config: SearchConfig, callbacks: list[Any]) -> GPEIOracle:
         seed=config.seed,
         hyperparameters=space,
         callbacks=callbacks,
-        warm_start=warm_sources(config),
+        warm_start=[earlier] if earlier else (),
     )
 
 
@@ -290,8 +304,8 @@ def _callbacks(config: SearchConfig, run_dir: pathlib.Path,
 
 
 def _tune(config: SearchConfig, run_dir: pathlib.Path, dataset: data_module.Dataset,
-          callbacks: list[Any],
-          echo: Callable[[str], None] | None = None) -> keras_tuner.Tuner:  # fmt: skip
+          callbacks: list[Any], echo: Callable[[str], None] | None = None,
+          earlier: Sequence[warm_start.EarlierTrial] = ()) -> keras_tuner.Tuner:  # fmt: skip
     """Builds the run's tuner and searches with it; returns the tuner.
 
     In a worker (Keras Tuner's environment variables set) the tuner forwards
@@ -302,7 +316,7 @@ def _tune(config: SearchConfig, run_dir: pathlib.Path, dataset: data_module.Data
     # Keras Tuner prints "Reloading Tuner from ..." unconditionally; a resume is
     # reported once, below, in our own words (issue 14: progress lines only).
     with contextlib.redirect_stdout(io.StringIO()):
-        tuner = ModelReuseTuner(oracle=_oracle(config, callbacks),
+        tuner = ModelReuseTuner(oracle=_oracle(config, callbacks, earlier),
                                 hypermodel=_hypermodel(config), directory=str(run_dir),
                                 project_name=PROJECT, overwrite=False)  # fmt: skip
     if echo is not None and tuner.oracle.trials:  # a worker's OracleClient has no trials
@@ -339,12 +353,13 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
     config = read_config(run_dir)
     check_state_files(run_dir)
     with run_lock(run_dir, "report", echo), drawing_pool() as pool:
-        oracle = _oracle(config, [])
+        earlier = read_warm_start(config, warm_sources(config), run_dir)
+        oracle = _oracle(config, [], earlier)
         oracle._set_project_dir(str(run_dir), PROJECT)
         oracle.reload()
         trials = list(oracle.trials.values())
         echo(f"{len(trials)} trial(s) read; redrawing the iteration figures")
-        written = replay_figures(lambda: _oracle(config, []), trials, run_dir / PLOTS,
+        written = replay_figures(lambda: _oracle(config, [], earlier), trials, run_dir / PLOTS,
                                  progress=echo, pool=pool)  # fmt: skip
         echo(f"redrew {len(written)} iteration figure(s); writing the report")
         return _write_artifacts(oracle, config, run_dir, previous_final(run_dir),

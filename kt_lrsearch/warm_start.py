@@ -8,6 +8,9 @@ A source is one of:
   from any tuner and oracle;
 - a sequence of ``(values, score)`` pairs, ``values`` a dict of hyperparameter
   values and ``score`` the objective (None or non-finite: a failed trial);
+- trials already read (:class:`EarlierTrial`, as ``GPEIOracle.earlier`` holds
+  them), used as they are, so a caller that builds several oracles reads its
+  sources once;
 - any of these wrapped in :class:`Rescaled`, whose numeric values are
   multiplied by known factors first: an earlier search at batch size 32 for a
   new one at 128 is ``Rescaled(run_dir, {"learning_rate": 4.0})``, the linear
@@ -30,7 +33,7 @@ import pathlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-Plain = str | os.PathLike | Sequence[tuple[Mapping[str, Any], Any]]
+Plain = str | os.PathLike | Sequence[tuple[Mapping[str, Any], Any]] | Sequence["EarlierTrial"]
 
 
 class WarmStartError(ValueError):
@@ -122,6 +125,9 @@ def _from_directory(path: pathlib.Path, objective: str, direction: str) -> list[
 def _from_pairs(pairs: Iterable[Any]) -> list[EarlierTrial]:
     trials = []
     for index, pair in enumerate(pairs):
+        if isinstance(pair, EarlierTrial):
+            trials.append(pair)
+            continue
         try:
             values, score = pair
             values = dict(values)

@@ -142,6 +142,20 @@ def test_rescaled_sources_multiply_the_named_values(tmp_path) -> None:
     assert oracle.decision_view().earlier_factors == (10.0,)  # the figure's legend says so
 
 
+def test_trials_already_read_are_used_as_they_are(tmp_path) -> None:
+    # search.py reads its sources once and hands the trials to every oracle it builds.
+    source = Rescaled(earlier_pairs(-3.0), {"learning_rate": 10.0})
+    read = load([source], "score", "max")
+    assert load([read], "score", "max") == read  # values, score, source and factors kept
+    proposals = []
+    for name, warm in (("source", source), ("read", read)):
+        oracle = make_oracle(str(tmp_path / name), max_trials=3, num_initial_points=1,
+                             warm_start=[warm])  # fmt: skip
+        proposals.append([t.hyperparameters.values for t in run_loop(oracle, peaked, 3)])
+        assert oracle.decision_view().earlier_factors == (10.0,)
+    assert proposals[0] == proposals[1]
+
+
 def earlier_run(tmp_path, batch_size: int):
     """A kt_lrsearch run directory searched at ``batch_size``, with a finished project."""
     run = tmp_path / f"run{batch_size}"

@@ -163,12 +163,12 @@ def test_a_larger_budget_extends_a_finished_run(quick_run, tmp_path) -> None:
         (t["learning_rate"], t["score"]) for t in before]  # fmt: skip
     # Trials 7 and 8 are what a fresh 8-trial oracle decides from the trials before them.
     config = read_config(run)
-    oracle = _oracle(config, [])
+    oracle = _oracle(config, [], ())
     oracle._set_project_dir(str(run), PROJECT)
     oracle.reload()
     ordered = sorted(oracle.trials.values(), key=lambda t: trial_rules.order_key(t.trial_id))
     for k in (6, 7):
-        fresh = _oracle(config, [])
+        fresh = _oracle(config, [], ())
         for trial in ordered[:k]:
             fresh.trials[trial.trial_id] = trial
             fresh._record_values(trial)
