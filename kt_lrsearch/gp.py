@@ -197,7 +197,7 @@ class GaussianProcess:
     def hyperparameters(self) -> GPHyperparameters:
         """The fitted (amplitude, length scales, noise variance, trend amplitude)."""
         log_amp, log_noise, log_trend, log_ls = kernel.unpack(np.asarray(self.theta))
-        trend_on = self.x_obs.shape[1] >= kernel.TREND_MIN_DIMENSIONS
+        trend_on = kernel.trend_active(self.x_obs.shape[1])
         return GPHyperparameters(
             amplitude=float(np.exp(log_amp)),
             length_scale=np.exp(log_ls),

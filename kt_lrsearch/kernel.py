@@ -99,8 +99,13 @@ def unpack(theta: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor
 TREND_MIN_DIMENSIONS = 2
 
 
+def trend_active(d: int) -> bool:
+    """Whether a GP on d input columns has the trend (numpy side of ``trend_switch``)."""
+    return d >= TREND_MIN_DIMENSIONS
+
+
 def trend_switch(x: tf.Tensor) -> tf.Tensor:
-    """1.0 when the inputs (..., d) have d >= TREND_MIN_DIMENSIONS, else 0.0."""
+    """``trend_active(d)`` in the graph, where d is open: 1.0 or 0.0 for inputs (..., d)."""
     return tf.cast(tf.shape(x)[-1] >= TREND_MIN_DIMENSIONS, F64)
 
 
