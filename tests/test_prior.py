@@ -30,6 +30,9 @@ def test_many_points_recover_a_related_task_and_ignore_an_unrelated_one() -> Non
     unrelated = np.random.default_rng(0).normal(size=m.size)
     _, b = prior.offset_and_scale(m, unrelated, spread=float(np.std(m)))
     assert abs(b) < 0.2
+    # A landscape that is the earlier one upside down is no relation: b = 0, a = mean.
+    a, b = prior.offset_and_scale(m, 0.3 - 2.0 * m, spread=float(np.std(m)))
+    assert b == 0.0 and a == pytest.approx(np.mean(0.3 - 2.0 * m))
 
 
 @settings(max_examples=60, deadline=None)
@@ -39,9 +42,11 @@ def test_many_points_recover_a_related_task_and_ignore_an_unrelated_one() -> Non
 def test_the_scale_is_shrunk_from_least_squares_towards_the_prior_scale(m, y, spread) -> None:
     a, b = prior.offset_and_scale(m, y, spread)
     dm, towards = m - m.mean(), prior.PRIOR_SCALE
+    assert b >= 0.0
     if dm @ dm > 1e-9:
         least_squares = (dm @ (y - y.mean())) / (dm @ dm)
-        assert min(towards, least_squares) - 1e-9 <= b <= max(towards, least_squares) + 1e-9
+        low, high = max(0.0, min(towards, least_squares)), max(0.0, towards, least_squares)
+        assert low - 1e-9 <= b <= high + 1e-9
     # The fitted line passes through the centroid.
     assert a + b * m.mean() == pytest.approx(y.mean(), abs=1e-9)
 
