@@ -6,7 +6,8 @@ measured learning-rate tables. Half of them are
 ``TUNE`` problems (the only ones a choice may be tuned on); the other half are
 ``HELD_OUT`` and are reported apart. ``HIGH_DIM`` (10 dimensions) is a check
 beyond the suite, in neither half; ``--no-trend`` runs GPEIOracle without the
-GP's quadratic trend for comparison. Every peer at its defaults: GPEIOracle, Keras
+GP's quadratic trend, ``--lognormal-noise`` with the 1-D noise prior everywhere,
+for comparison. Every peer at its defaults: GPEIOracle, Keras
 Tuner's BayesianOptimizationOracle and RandomSearchOracle (create_trial ->
 update_trial -> end_trial), Optuna's GPSampler and TPESampler (ask/tell). Seeds
 1000 apart (Keras Tuner's random sampler draws value k with seed + k). Reported:
@@ -411,11 +412,18 @@ def main() -> None:
                         help="also print each peer's regret per seed (JSON)")  # fmt: skip
     parser.add_argument("--no-trend", action="store_true",
                         help="GPEIOracle without the GP's quadratic trend (kernel.py)")  # fmt: skip
+    parser.add_argument("--lognormal-noise", action="store_true",
+                        help="GPEIOracle with the 1-D log-normal noise prior in every "
+                             "dimension (kernel.py)")  # fmt: skip
     args = parser.parse_args()
     if args.no_trend:
         from kt_lrsearch import kernel
 
         kernel.TREND_MIN_DIMENSIONS = 10**6  # read when the GP's graph is built
+    if args.lognormal_noise:
+        from kt_lrsearch import kernel
+
+        kernel.NOISE_PRIOR_MIN_DIMENSIONS = 10**6  # read when the GP's graph is built
     gpei = {k: _literal(v) for k, v in (item.split("=", 1) for item in args.gpei)}
     groups = (("tuning half", TUNE), ("held-out half", HELD_OUT),
               ("beyond the suite (10 dimensions, in neither half)", HIGH_DIM))  # fmt: skip
