@@ -5,7 +5,8 @@ mixed space, two conditional spaces (one per half), 1-D learning-rate curves and
 measured learning-rate tables. Half of them are
 ``TUNE`` problems (the only ones a choice may be tuned on); the other half are
 ``HELD_OUT`` and are reported apart. ``HIGH_DIM`` (10 dimensions) is a check
-beyond the suite, in neither half; ``--no-trend`` runs GPEIOracle without the
+beyond the suite, in neither half, and so are the ``NOISY`` variants of some
+multi-dimensional problems; ``--no-trend`` runs GPEIOracle without the
 GP's quadratic trend, ``--lognormal-noise`` with the 1-D noise prior everywhere,
 for comparison. Every peer at its defaults: GPEIOracle, Keras
 Tuner's BayesianOptimizationOracle and RandomSearchOracle (create_trial ->
@@ -30,7 +31,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -366,6 +367,17 @@ HIGH_DIM: dict[str, Problem] = {
 }
 
 
+# A check in neither half: the suite's multi-dimensional problems are noise-free,
+# a training run is not. Some of them again with Gaussian noise on every
+# observation (SD about 1% of the range over the space), for choices about noise.
+NOISY: dict[str, Problem] = {
+    "branin-20-noise1": replace(TUNE["branin-20"], noise=1.0),
+    "hartmann6-40-noise0.1": replace(TUNE["hartmann6-40"], noise=0.1),
+    "mixed-25-noise0.01": replace(TUNE["mixed-25"], noise=0.01),
+    "conditional3-25-noise0.01": replace(TUNE["conditional3-25"], noise=0.01),
+}
+
+
 def _literal(text: str) -> Any:
     """An option's value from the command line: bool, int, float, None or the text."""
     import ast
@@ -426,7 +438,8 @@ def main() -> None:
         kernel.NOISE_PRIOR_MIN_DIMENSIONS = 10**6  # read when the GP's graph is built
     gpei = {k: _literal(v) for k, v in (item.split("=", 1) for item in args.gpei)}
     groups = (("tuning half", TUNE), ("held-out half", HELD_OUT),
-              ("beyond the suite (10 dimensions, in neither half)", HIGH_DIM))  # fmt: skip
+              ("beyond the suite (10 dimensions, in neither half)", HIGH_DIM),
+              ("noisy variants (in neither half)", NOISY))  # fmt: skip
     for half, problems in groups:
         chosen = {n: p for n, p in problems.items() if not args.problems or n in args.problems}
         if not chosen:
