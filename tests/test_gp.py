@@ -121,6 +121,32 @@ def test_the_trend_is_off_in_one_dimension() -> None:
     assert two_d.hyperparameters.trend_amplitude > 0.0
 
 
+def test_the_noise_prior_depends_on_the_number_of_input_columns() -> None:
+    """Log-normal in 1-D; a log s^2 - b s^2 (Optuna's form) from two columns (kernel.py)."""
+    import tensorflow as tf
+
+    log_noise = np.log([1e-6, 1e-3, 1e-2, 0.3])
+    loc, scale = kernel.NOISE_PRIOR
+    a, b = kernel.NOISE_PRIOR_MULTI
+    for d, expected in ((1, -0.5 * ((log_noise - loc) / scale) ** 2),
+                        (2, a * log_noise - b * np.exp(log_noise)),
+                        (5, a * log_noise - b * np.exp(log_noise))):  # fmt: skip
+        got = kernel.noise_log_prior(tf.constant(log_noise), tf.zeros((3, d), tf.float64))
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)
+
+
+def test_two_columns_fit_the_noise_the_data_have() -> None:
+    """Noise-free data in 2-D earn a near-interpolating model; noisy data their noise."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(20, 2))
+    y = np.sin(3 * x[:, 0]) + np.cos(2 * x[:, 1])
+    assert gp.fit_gp(x, y).hyperparameters.noise_variance < 1e-4
+    noisy = y + rng.normal(0.0, 0.1, size=20)
+    true_ratio = 0.1**2 / np.var(noisy)  # the noise variance on the standardised scale
+    fitted = gp.fit_gp(x, noisy).hyperparameters.noise_variance
+    assert true_ratio / 3 < fitted < 3 * true_ratio
+
+
 @settings(max_examples=15, deadline=None)
 @given(
     centre=st.tuples(st.floats(0.25, 0.75), st.floats(0.25, 0.75)),
