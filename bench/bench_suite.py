@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras_tuner as kt
 import numpy as np
 
-from kt_lrsearch import GPEIOracle
+from kt_lrsearch import GPEIOracle, kernel
 
 # (kind, name, arguments, parent condition or None); kinds: float, int, choice.
 Spec = tuple[str, str, dict[str, Any], tuple[str, list[Any]] | None]
@@ -428,14 +428,11 @@ def main() -> None:
                         help="GPEIOracle with the 1-D log-normal noise prior in every "
                              "dimension (kernel.py)")  # fmt: skip
     args = parser.parse_args()
+    # Both are read when the GP's graph is built, so they are set before any fit.
     if args.no_trend:
-        from kt_lrsearch import kernel
-
-        kernel.TREND_MIN_DIMENSIONS = 10**6  # read when the GP's graph is built
+        kernel.TREND_MIN_DIMENSIONS = 10**6
     if args.lognormal_noise:
-        from kt_lrsearch import kernel
-
-        kernel.NOISE_PRIOR_MIN_DIMENSIONS = 10**6  # read when the GP's graph is built
+        kernel.NOISE_PRIOR_MIN_DIMENSIONS = 10**6
     gpei = {k: _literal(v) for k, v in (item.split("=", 1) for item in args.gpei)}
     groups = (("tuning half", TUNE), ("held-out half", HELD_OUT),
               ("beyond the suite (10 dimensions, in neither half)", HIGH_DIM),

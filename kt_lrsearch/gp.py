@@ -13,8 +13,8 @@ Glossary of names and shapes:
     z_obs: (n,) standardised y_obs.            x_query: (m, d) float64.
     theta: (p,) or (k, p) unconstrained parameters (layout in kernel.py).
 
-The hyperparameters are MAP estimates: the log marginal likelihood plus
-log-normal priors, maximised by L-BFGS (SciPy's, on TFP's loss and gradient)
+The hyperparameters are MAP estimates: the log marginal likelihood plus the
+priors of kernel.py, maximised by L-BFGS (SciPy's, on TFP's loss and gradient)
 from a few fixed starts.
 """
 
