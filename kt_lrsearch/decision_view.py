@@ -14,6 +14,8 @@ objective (accuracy stays accuracy, a loss stays a loss).
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -98,7 +100,10 @@ class DecisionView:
             or is running. While trials run, the oracle then answers IDLE.
         slices: One :class:`AxisSlice` per tuned hyperparameter when the space
             is not a single numeric one (then ``grid`` is None); () otherwise
-            or before any observation.
+            or before any observation. Computed on first read, from
+            ``slice_maker``: only figures read them, and a search without a
+            figure callback would pay for them on every decision.
+        slice_maker: Returns ``slices``; None when there are none.
         noise_sd: The GP's observation-noise SD in objective units (NaN before any).
         earlier_x: A warm start's earlier observations (1-D numeric
             searches), values (k,); None without a warm start.
@@ -132,7 +137,9 @@ class DecisionView:
     initial_design: bool
     stop_reason: str
     exhausted: bool = False
-    slices: tuple[AxisSlice, ...] = ()
+    slice_maker: Callable[[], tuple[AxisSlice, ...]] | None = dataclasses.field(
+        default=None, repr=False, compare=False
+    )
     noise_sd: float = float("nan")
     earlier_x: FloatArray | None = None
     earlier_scores: FloatArray | None = None
@@ -147,6 +154,11 @@ class DecisionView:
         return recommendation.recommend(self.grid, self.mean, self.noise_sd, self.obs_x,
                                         self.obs_mean, ok, direction=self.direction,
                                         rule=rule, obs_scores=self.obs_scores)  # fmt: skip
+
+    @functools.cached_property
+    def slices(self) -> tuple[AxisSlice, ...]:
+        """The per-axis slices (see the class docstring), computed once."""
+        return self.slice_maker() if self.slice_maker is not None else ()
 
     @property
     def has_model(self) -> bool:

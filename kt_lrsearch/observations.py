@@ -10,6 +10,7 @@ values as a :class:`~kt_lrsearch.decision_view.DecisionView`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -151,10 +152,10 @@ def view(decision: Decision, encoder: SpaceEncoder, finished: FinishedTrials,
         initial_design=decision.initial_design,
         stop_reason=stop_reason,
         exhausted=decision.outcome == policy.EXHAUSTED,
-        slices=(
-            axis_slices(post, encoder, sign, finished.values, next_values)
+        slice_maker=(
+            functools.partial(axis_slices, post, encoder, sign, finished.values, next_values)
             if post is not None and not numeric
-            else ()
+            else None
         ),
         noise_sd=_noise_sd(post.model) if post else float("nan"),
     )

@@ -59,6 +59,24 @@ def test_a_figure_per_evaluation_in_a_3d_mixed_space(tmp_path) -> None:
     assert units.mean[at] == pytest.approx(view.incumbent, abs=1e-6)
 
 
+def test_slices_read_later_are_the_slices_of_their_own_decision(tmp_path) -> None:
+    # The slices are computed when first read: a view kept while the search goes
+    # on must still describe the decision it came from, not a later one.
+    now = make_oracle(str(tmp_path / "now"), mixed_3d(), max_trials=8)
+    later = make_oracle(str(tmp_path / "later"), mixed_3d(), max_trials=8)
+    run_loop(now, mixed_score, 5)
+    run_loop(later, mixed_score, 5)
+    expected = now.decision_view().slices
+    kept = later.decision_view()
+    run_loop(later, mixed_score, 3)
+    assert later.decision_view() is not kept and len(later.trials) == 8
+    assert [s.name for s in kept.slices] == [s.name for s in expected] == list(kept.names)
+    for got, want in zip(kept.slices, expected, strict=True):
+        for field in ("x", "mean", "std", "ei", "obs_x"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(want, field))
+        assert got.centre_x == want.centre_x and got.next_x == want.next_x
+
+
 def test_a_space_with_nothing_to_tune_warns_once(tmp_path) -> None:
     hps = kt.HyperParameters()
     hps.Fixed("learning_rate", 0.01)
