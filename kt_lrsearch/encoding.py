@@ -243,3 +243,25 @@ def _cells(key: str) -> _Cells:
 def is_continuous(hp: hp_module.HyperParameter) -> bool:
     """A Float without a step: its unit embedding needs no snapping."""
     return isinstance(hp, hp_module.Float) and not hp.step
+
+
+def keep_active_values(hps: hp_module.HyperParameters) -> None:
+    """Keras Tuner's ``ensure_active_values``, with a name kept while any of its kind is active.
+
+    Keras Tuner walks the space and drops a value whenever a hyperparameter of
+    that name is inactive: with one child name under two branches ("units" for
+    "mlp" and for "cnn") the first branch's value is always dropped and the
+    second's re-drawn at random, so a trial would not run what was proposed
+    (and a proposal could repeat an earlier trial unseen). Here a value is
+    dropped only when no hyperparameter of its name is active (Keras Tuner's
+    ``is_active(name)``); an active one without a value is drawn at random, as
+    Keras Tuner does for a hyperparameter that appeared while building. Walks
+    the space in order, as Keras Tuner does, so a dropped parent turns its
+    children off.
+    """
+    for hp in hps.space:
+        if hps.is_active(hp):
+            if hp.name not in hps.values:
+                hps.values[hp.name] = hp.random_sample()
+        elif not hps.is_active(hp.name):
+            hps.values.pop(hp.name, None)

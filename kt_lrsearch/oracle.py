@@ -23,7 +23,7 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch import features, gp, observations, policy, prior, trial_rules
+from kt_lrsearch import encoding, features, gp, observations, policy, prior, trial_rules
 from kt_lrsearch import warm_start as warm_start_module
 from kt_lrsearch.decision_view import DecisionView
 from kt_lrsearch.encoding import SpaceEncoder
@@ -188,6 +188,21 @@ class GPEIOracle(keras_tuner.Oracle):
         super().end_trial(trial)
         self.save()
         notify(self.callbacks, "on_trial_end", self, self.trials[trial.trial_id])
+
+    def _record_values(self, trial: trial_module.Trial) -> None:
+        """Marks a trial's values as tried (Keras Tuner's bookkeeping), keeping them as proposed.
+
+        Keras Tuner's own version first runs ``ensure_active_values``, which
+        drops or re-draws a child whose name two branches share; see
+        :func:`kt_lrsearch.encoding.keep_active_values`.
+        """
+        encoding.keep_active_values(trial.hyperparameters)
+        new = self._compute_values_hash(trial.hyperparameters.values)
+        self._tried_so_far.add(new)
+        old = self._id_to_hash[trial.trial_id]
+        if old != new:
+            self._id_to_hash[trial.trial_id] = new
+            self._tried_so_far.discard(old)
 
     def save(self) -> None:
         """Saves ``oracle.json`` atomically: a kill mid-write must not lose the project."""

@@ -6,7 +6,7 @@ import keras_tuner as kt
 import numpy as np
 import pytest
 
-from kt_lrsearch.encoding import SpaceEncoder
+from kt_lrsearch.encoding import SpaceEncoder, keep_active_values
 
 
 def space() -> kt.HyperParameters:
@@ -161,6 +161,29 @@ def test_a_child_name_shared_by_two_branches_is_vectorised_and_exact() -> None:
     np.testing.assert_array_equal(fast, encoder.inactive_mask(points))
     # Exactly one of the two `units` columns is active in every point.
     np.testing.assert_array_equal(fast[:, 2] ^ fast[:, 3], np.ones(500, dtype=bool))
+
+
+def test_keep_active_values_keeps_a_shared_child_name_as_set() -> None:
+    for model, units in (("mlp", 272), ("cnn", 32)):
+        hps = shared_name_space()
+        hps.values = {"lr": 0.01, "model": model, "units": units}
+        keep_active_values(hps)
+        assert hps.values == {"lr": 0.01, "model": model, "units": units}
+    # Why it exists: Keras Tuner's own pass drops the first branch's value.
+    stock = shared_name_space()
+    stock.values = {"lr": 0.01, "model": "mlp", "units": 272}
+    stock.ensure_active_values()
+    assert "units" not in stock.values
+
+
+def test_keep_active_values_drops_inactive_and_draws_missing_values() -> None:
+    hps = space()
+    hps.values = {"lr": 0.01, "units": 16, "act": "relu", "batch": 32, "scale": 1.5}
+    keep_active_values(hps)
+    assert "scale" not in hps.values  # its parent is not "tanh"
+    hps.values = {"lr": 0.01, "act": "tanh", "batch": 32}
+    keep_active_values(hps)
+    assert hps.values["units"] in range(8, 65, 8) and 0.5 <= hps.values["scale"] <= 2.0
 
 
 def test_a_space_without_conditions_is_all_active() -> None:

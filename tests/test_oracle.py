@@ -105,6 +105,32 @@ def test_mixed_conditional_space(tmp_path) -> None:
     assert d.grid is None and d.grid_unit.shape[1] == 7  # Fixed excluded, beta_1 included
 
 
+def test_a_child_name_shared_by_two_branches_runs_as_proposed(tmp_path) -> None:
+    # Keras Tuner's own bookkeeping dropped "units" under "mlp" and re-drew it
+    # at random under "cnn"; the proposal then repeated an earlier trial unseen.
+    hps = kt.HyperParameters()
+    hps.Float("learning_rate", 1e-4, 1e-1, sampling="log")
+    hps.Choice("model", ["mlp", "cnn"])
+    with hps.conditional_scope("model", ["mlp"]):
+        hps.Int("units", 16, 512, step=16)
+    with hps.conditional_scope("model", ["cnn"]):
+        hps.Int("units", 8, 128, step=8)
+    oracle = make_oracle(str(tmp_path), hps, max_trials=12)
+    ran = []
+    for _ in range(12):
+        proposed = oracle.decision_view().next_values
+        trial = oracle.create_trial("tuner0")
+        values = trial.hyperparameters.values
+        assert values == proposed
+        low, high = {"mlp": (16, 512), "cnn": (8, 128)}[values["model"]]
+        assert low <= values["units"] <= high
+        ran.append(tuple(sorted(values.items())))
+        score = peaked(values) - abs(math.log2(values["units"]) - 5) / 20
+        finish(oracle, trial, score)
+    assert len(set(ran)) == 12  # no trial repeats another
+    assert {dict(r)["model"] for r in ran} == {"mlp", "cnn"}
+
+
 def test_small_discrete_space_is_exhausted_then_stops(tmp_path) -> None:
     hps = kt.HyperParameters()
     hps.Choice("width", [16, 32, 64])

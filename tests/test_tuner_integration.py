@@ -103,3 +103,37 @@ def test_the_ready_tuner_takes_every_option_of_the_oracle() -> None:
         return {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY}
 
     assert keyword_only(GPEITuner) == keyword_only(GPEIOracle)
+
+
+def test_a_tuner_builds_with_the_shared_child_name_the_oracle_proposed(tmp_path) -> None:
+    # A common pattern: "units" with its own range under each model type. The
+    # hypermodel reads it inside the branch's scope, as a user's build does.
+    seen: list[tuple[str, int]] = []
+
+    class Probe(kt.engine.base_tuner.BaseTuner):
+        def run_trial(self, trial, *args, **kwargs) -> float:
+            hp = trial.hyperparameters
+            model = hp.Choice("model", ["mlp", "cnn"])
+            with hp.conditional_scope("model", ["mlp"]):
+                units = hp.Int("units", 16, 512, step=16) if model == "mlp" else None
+            with hp.conditional_scope("model", ["cnn"]):
+                units = hp.Int("units", 8, 128, step=8) if model == "cnn" else units
+            seen.append((model, units))
+            return -abs(np.log2(units) - 5.0) - (model == "mlp")
+
+    hps = kt.HyperParameters()
+    hps.Choice("model", ["mlp", "cnn"])
+    with hps.conditional_scope("model", ["mlp"]):
+        hps.Int("units", 16, 512, step=16)
+    with hps.conditional_scope("model", ["cnn"]):
+        hps.Int("units", 8, 128, step=8)
+    oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=8, seed=5,
+                        hyperparameters=hps)  # fmt: skip
+    tuner = Probe(oracle=oracle, hypermodel=lambda hp: None, directory=str(tmp_path),
+                  project_name="shared", overwrite=True)  # fmt: skip
+    tuner.search()
+    trials = sorted(oracle.trials.values(), key=lambda t: t.trial_id)
+    assert [(t.hyperparameters.values["model"], t.hyperparameters.values.get("units"))
+            for t in trials] == seen  # fmt: skip
+    assert len(set(seen)) == 8 and {m for m, _ in seen} == {"mlp", "cnn"}
+    assert all((16 <= u <= 512) if m == "mlp" else (8 <= u <= 128) for m, u in seen)
