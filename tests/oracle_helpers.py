@@ -19,6 +19,18 @@ def lr_space(lo: float = 1e-4, hi: float = 1e-1) -> kt.HyperParameters:
     return hps
 
 
+def shared_name_space(lr: str = "learning_rate") -> kt.HyperParameters:
+    """A child name under two branches, with its own range in each (a common pattern)."""
+    hps = kt.HyperParameters()
+    hps.Float(lr, 1e-4, 1e-1, sampling="log")
+    hps.Choice("model", ["mlp", "cnn"])
+    with hps.conditional_scope("model", ["mlp"]):
+        hps.Int("units", 16, 512, step=16)
+    with hps.conditional_scope("model", ["cnn"]):
+        hps.Int("units", 8, 128, step=8)
+    return hps
+
+
 def make_oracle(directory: str, hps: kt.HyperParameters | None = None, **kwargs: Any) -> GPEIOracle:
     kwargs.setdefault("objective", kt.Objective("score", "max"))
     kwargs.setdefault("seed", 11)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras_tuner as kt
 import numpy as np
+import oracle_helpers
 import pytest
 
 from kt_lrsearch.encoding import SpaceEncoder, keep_active_values
@@ -114,15 +115,7 @@ def conditional_space() -> kt.HyperParameters:
 
 
 def shared_name_space() -> kt.HyperParameters:
-    """A child name under two branches, with its own range in each (a common pattern)."""
-    hps = kt.HyperParameters()
-    hps.Float("lr", 1e-4, 1e-1, sampling="log")
-    hps.Choice("model", ["mlp", "cnn"])
-    with hps.conditional_scope("model", ["mlp"]):
-        hps.Int("units", 16, 512, step=16)
-    with hps.conditional_scope("model", ["cnn"]):
-        hps.Int("units", 8, 128, step=8)
-    return hps
+    return oracle_helpers.shared_name_space("lr")
 
 
 @pytest.mark.parametrize("make", [space, conditional_space, shared_name_space])

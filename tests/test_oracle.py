@@ -7,7 +7,7 @@ import math
 import keras_tuner as kt
 import numpy as np
 import pytest
-from oracle_helpers import finish, lr_space, make_oracle, peaked, run_loop
+from oracle_helpers import finish, lr_space, make_oracle, peaked, run_loop, shared_name_space
 
 from kt_lrsearch import GPEIOracle
 from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK
@@ -108,14 +108,7 @@ def test_mixed_conditional_space(tmp_path) -> None:
 def test_a_child_name_shared_by_two_branches_runs_as_proposed(tmp_path) -> None:
     # Keras Tuner's own bookkeeping dropped "units" under "mlp" and re-drew it
     # at random under "cnn"; the proposal then repeated an earlier trial unseen.
-    hps = kt.HyperParameters()
-    hps.Float("learning_rate", 1e-4, 1e-1, sampling="log")
-    hps.Choice("model", ["mlp", "cnn"])
-    with hps.conditional_scope("model", ["mlp"]):
-        hps.Int("units", 16, 512, step=16)
-    with hps.conditional_scope("model", ["cnn"]):
-        hps.Int("units", 8, 128, step=8)
-    oracle = make_oracle(str(tmp_path), hps, max_trials=12)
+    oracle = make_oracle(str(tmp_path), shared_name_space(), max_trials=12)
     ran = []
     for _ in range(12):
         proposed = oracle.decision_view().next_values

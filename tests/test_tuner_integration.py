@@ -6,6 +6,7 @@ import keras
 import keras_tuner as kt
 import numpy as np
 import pytest
+from oracle_helpers import shared_name_space
 
 from kt_lrsearch import GPEIOracle
 
@@ -121,19 +122,14 @@ def test_a_tuner_builds_with_the_shared_child_name_the_oracle_proposed(tmp_path)
             seen.append((model, units))
             return -abs(np.log2(units) - 5.0) - (model == "mlp")
 
-    hps = kt.HyperParameters()
-    hps.Choice("model", ["mlp", "cnn"])
-    with hps.conditional_scope("model", ["mlp"]):
-        hps.Int("units", 16, 512, step=16)
-    with hps.conditional_scope("model", ["cnn"]):
-        hps.Int("units", 8, 128, step=8)
     oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=8, seed=5,
-                        hyperparameters=hps)  # fmt: skip
+                        hyperparameters=shared_name_space())  # fmt: skip
     tuner = Probe(oracle=oracle, hypermodel=lambda hp: None, directory=str(tmp_path),
                   project_name="shared", overwrite=True)  # fmt: skip
     tuner.search()
     trials = sorted(oracle.trials.values(), key=lambda t: t.trial_id)
     assert [(t.hyperparameters.values["model"], t.hyperparameters.values.get("units"))
             for t in trials] == seen  # fmt: skip
-    assert len(set(seen)) == 8 and {m for m, _ in seen} == {"mlp", "cnn"}
+    assert len({tuple(sorted(t.hyperparameters.values.items())) for t in trials}) == 8
+    assert {m for m, _ in seen} == {"mlp", "cnn"}
     assert all((16 <= u <= 512) if m == "mlp" else (8 <= u <= 128) for m, u in seen)
