@@ -98,6 +98,7 @@ SPACES: dict[str, Callable[[], kt.HyperParameters]] = {
     "1-D learning rate": lr_space,
     "2-D box (Branin's shape)": lambda: box(2),
     "6-D box (Hartmann-6's shape)": lambda: box(6),
+    "10-D box": lambda: box(10),
     "mixed 4-D": mixed,
     "conditional": conditional,
     "conditional, one child name in two branches": shared_name,
@@ -108,6 +109,7 @@ def measure(space: Callable[[], kt.HyperParameters], directory: str) -> list[flo
     oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=TRIALS, seed=1000,
                         hyperparameters=space())  # fmt: skip
     oracle._set_project_dir(directory, "p")
+    oracle.verbose = 0  # Keras Tuner's per-trial table is not the oracle's time
     initial = oracle.options.initial_points(len(oracle.hyperparameters.space))
     times = []
     for step in range(TRIALS):
