@@ -221,6 +221,8 @@ def _count(hp: hp_module.HyperParameter) -> int:
         return 2
     if isinstance(hp, hp_module.Choice):
         return len(hp.values)
+    if hp.step is None:  # an Int sampled on a log scale without a step: any integer
+        return int(hp.max_value - hp.min_value) + 1
     return int(hp._get_n_values())
 
 

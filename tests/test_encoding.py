@@ -179,6 +179,21 @@ def test_keep_active_values_drops_inactive_and_draws_missing_values() -> None:
     assert hps.values["units"] in range(8, 65, 8) and 0.5 <= hps.values["scale"] <= 2.0
 
 
+def test_an_int_on_a_log_scale_without_a_step_has_a_cell_per_integer() -> None:
+    # Keras Tuner's default for Int(..., sampling="log"): any integer in range, no
+    # step, and its _get_n_values() raises on that; the cells crashed with it.
+    hps = kt.HyperParameters()
+    hps.Int("width", 8, 512, sampling="log")
+    encoder = SpaceEncoder(hps)
+    points = np.random.default_rng(2).uniform(size=(400, 1))
+    snapped = encoder.snap(points)
+    for point, unit in zip(points, snapped, strict=True):
+        width = encoder.decode(point)["width"]
+        assert isinstance(width, int) and 8 <= width <= 512
+        assert encoder.decode(unit)["width"] == width
+    assert len({encoder.decode(p)["width"] for p in points}) > 100
+
+
 def test_a_space_without_conditions_is_all_active() -> None:
     hps = kt.HyperParameters()
     hps.Float("lr", 1e-4, 1e-1, sampling="log")

@@ -105,6 +105,17 @@ def test_mixed_conditional_space(tmp_path) -> None:
     assert d.grid is None and d.grid_unit.shape[1] == 7  # Fixed excluded, beta_1 included
 
 
+def test_an_int_on_a_log_scale_without_a_step(tmp_path) -> None:
+    # Keras Tuner's own example of a width: the oracle raised a TypeError on it.
+    hps = lr_space()
+    hps.Int("width", 8, 512, sampling="log")
+    oracle = make_oracle(str(tmp_path), hps, max_trials=8)
+    trials = run_loop(oracle, lambda v: peaked(v) - abs(math.log2(v["width"]) - 6) / 10, 8)
+    widths = [t.hyperparameters.values["width"] for t in trials]
+    assert len(trials) == 8 and all(isinstance(w, int) and 8 <= w <= 512 for w in widths)
+    assert len({oracle._compute_values_hash(t.hyperparameters.values) for t in trials}) == 8
+
+
 def test_a_child_name_shared_by_two_branches_runs_as_proposed(tmp_path) -> None:
     # Keras Tuner's own bookkeeping dropped "units" under "mlp" and re-drew it
     # at random under "cnn"; the proposal then repeated an earlier trial unseen.
