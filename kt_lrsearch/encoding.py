@@ -87,10 +87,7 @@ class SpaceEncoder:
             if isinstance(hp, hp_module.Fixed):
                 value = hp.value
             else:
-                # value_to_prob places values at cell centres, never at 1.0;
-                # prob_to_value(1.0) can index past a Choice's last value.
-                prob = min(max(float(vector[index]), 0.0), math.nextafter(1.0, 0.0))
-                value = hp.prob_to_value(prob)
+                value = value_at(hp, float(vector[index]))
                 index += 1
             if hps.is_active(hp):
                 hps.values[hp.name] = _plain(value)
@@ -181,7 +178,7 @@ class _Cells:
         top = math.nextafter(1.0, 0.0)
 
         def value(p: float) -> Any:
-            return hp.prob_to_value(min(max(p, 0.0), top))
+            return value_at(hp, p)
 
         # Scan finely, then bisect each change down to adjacent floats, so the
         # table reproduces Keras Tuner's own prob_to_value exactly.
@@ -199,6 +196,20 @@ class _Cells:
     def index(self, column: FloatArray) -> np.ndarray:
         """The value index of each unit point (m,) -> (m,) ints."""
         return np.searchsorted(self.bounds, column, side="right")
+
+
+def value_at(hp: hp_module.HyperParameter, prob: float) -> Any:
+    """Keras Tuner's ``prob_to_value`` at ``prob`` clipped into [0, 1), kept in range.
+
+    value_to_prob places values at cell centres, never at 1.0, and
+    prob_to_value(1.0) can index past a Choice's last value. Next to 1, an Int
+    with ``sampling="reverse_log"`` and no step rounds to ``max_value + 1``
+    (Keras Tuner 1.4); a trial never gets a value outside its declared range.
+    """
+    value = hp.prob_to_value(min(max(prob, 0.0), math.nextafter(1.0, 0.0)))
+    if isinstance(hp, (hp_module.Int, hp_module.Float)):
+        value = min(max(value, hp.min_value), hp.max_value)
+    return value
 
 
 def _first_change(value: Any, low: float, high: float) -> float:

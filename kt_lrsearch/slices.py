@@ -68,8 +68,7 @@ def _positions(hp: hp_module.HyperParameter) -> tuple[FloatArray, FloatArray, tu
         unit = np.linspace(0.0, 1.0, CONTINUOUS_POSITIONS)
         if is_continuous(hp) and hp.sampling == "log":
             return unit, space.from_unit_log(unit, hp.min_value, hp.max_value), ()
-        top = math.nextafter(1.0, 0.0)
-        x = np.array([hp.prob_to_value(min(u, top)) for u in unit], dtype=np.float64)
+        x = np.array([encoding.value_at(hp, u) for u in unit], dtype=np.float64)
         return unit, x, ()
     values = _values(hp)
     unit = np.array([hp.value_to_prob(v) for v in values], dtype=np.float64)

@@ -7,7 +7,7 @@ import numpy as np
 import oracle_helpers
 import pytest
 
-from kt_lrsearch.encoding import SpaceEncoder, keep_active_values
+from kt_lrsearch.encoding import SpaceEncoder, cells_of, keep_active_values
 
 
 def space() -> kt.HyperParameters:
@@ -192,6 +192,21 @@ def test_an_int_on_a_log_scale_without_a_step_has_a_cell_per_integer() -> None:
         assert isinstance(width, int) and 8 <= width <= 512
         assert encoder.decode(unit)["width"] == width
     assert len({encoder.decode(p)["width"] for p in points}) > 100
+
+
+def test_values_stay_inside_the_declared_range() -> None:
+    hps = kt.HyperParameters()
+    hps.Int("b", 1, 1000, sampling="reverse_log")
+    hps.Float("a", 1e-4, 1.0, sampling="reverse_log")
+    hp = hps.space[0]
+    top = np.nextafter(1.0, 0.0)
+    assert hp.prob_to_value(top) == 1001  # Keras Tuner's own rounding, next to 1
+    encoder = SpaceEncoder(hps)
+    edges = np.array([[0.0, 0.0], [top, top], [1.0, 1.0]])
+    for point in np.concatenate([edges, encoder.snap(edges)]):
+        values = encoder.decode(point)
+        assert 1 <= values["b"] <= 1000 and 1e-4 <= values["a"] <= 1.0
+    assert max(cells_of(hp).values) == 1000
 
 
 def test_a_space_without_conditions_is_all_active() -> None:
