@@ -11,6 +11,7 @@ Everything a Keras Tuner user already does works unchanged: ``search``,
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,9 +24,11 @@ from kt_lrsearch.training import ModelReuseTuner
 class GPEITuner(ModelReuseTuner):
     """Bayesian optimisation with a Matern-5/2 GP and Expected Improvement.
 
-    The positional arguments mirror ``keras_tuner.BayesianOptimization``
-    (``alpha``/``beta`` of its GP-UCB have no counterpart); the keyword-only
-    options are GPEIOracle's own (see :class:`~kt_lrsearch.oracle.GPEIOracle`).
+    The arguments mirror ``keras_tuner.BayesianOptimization``'s by name, and
+    its first four by position. ``alpha``/``beta`` of its GP-UCB have no
+    counterpart: given as keywords they are ignored with a warning, so swapping
+    the class name works. The keyword-only options are GPEIOracle's own (see
+    :class:`~kt_lrsearch.oracle.GPEIOracle`).
     Any other keyword (``directory``, ``project_name``, ``overwrite``,
     ``executions_per_trial``, ``max_model_size``, ``distribution_strategy``, ...)
     goes to ``keras_tuner.Tuner``.
@@ -77,6 +80,7 @@ class GPEITuner(ModelReuseTuner):
         warm_start: Sequence[Any] = (),
         **kwargs: Any,
     ) -> None:
+        _drop_ucb_settings(kwargs)
         oracle = GPEIOracle(
             objective=objective,
             max_trials=max_trials,
@@ -99,3 +103,23 @@ class GPEITuner(ModelReuseTuner):
             warm_start=warm_start,
         )
         super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)
+
+
+# kt.BayesianOptimization's GP-UCB settings: alpha is the noise it adds to the
+# kernel (this GP fits its own noise level), beta the UCB weight (EI's margin is xi).
+_UCB_SETTINGS = ("alpha", "beta")
+
+
+def _drop_ucb_settings(kwargs: dict[str, Any]) -> None:
+    """Removes ``alpha``/``beta`` from a tuner's keywords, warning once that they are ignored."""
+    given = [name for name in _UCB_SETTINGS if name in kwargs]
+    if given:
+        warnings.warn(
+            f"GPEITuner ignores {' and '.join(given)} (kt.BayesianOptimization's GP-UCB "
+            "settings): its GP fits its own noise level, and Expected Improvement's "
+            "exploration margin is `xi`. Remove them to silence this warning.",
+            UserWarning,
+            stacklevel=3,
+        )
+        for name in given:
+            del kwargs[name]

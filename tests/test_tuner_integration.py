@@ -133,3 +133,13 @@ def test_a_tuner_builds_with_the_shared_child_name_the_oracle_proposed(tmp_path)
     assert len({tuple(sorted(t.hyperparameters.values.items())) for t in trials}) == 8
     assert {m for m, _ in seen} == {"mlp", "cnn"}
     assert all((16 <= u <= 512) if m == "mlp" else (8 <= u <= 128) for m, u in seen)
+
+
+def test_bayesian_optimizations_ucb_settings_are_ignored_with_a_warning(tmp_path) -> None:
+    from kt_lrsearch import GPEITuner
+
+    with pytest.warns(UserWarning, match="ignores alpha and beta") as record:
+        tuner = GPEITuner(build, objective="val_accuracy", max_trials=3, alpha=1e-4, beta=2.6,
+                          directory=str(tmp_path), project_name="swap")  # fmt: skip
+    assert record[0].filename == __file__  # points at the caller's line
+    assert isinstance(tuner.oracle, GPEIOracle) and tuner.oracle.max_trials == 3
