@@ -22,8 +22,8 @@ outcomes = st.one_of(
 @st.composite
 def spaces(draw) -> kt.HyperParameters:
     hps = kt.HyperParameters()
-    kinds = draw(st.lists(st.sampled_from(["log", "lin", "int", "choice", "bool", "step"]),
-                          min_size=1, max_size=3, unique=True))  # fmt: skip
+    every = ["log", "lin", "int", "choice", "bool", "step", "logint", "revlog", "revint"]
+    kinds = draw(st.lists(st.sampled_from(every), min_size=1, max_size=3, unique=True))
     for kind in kinds:
         if kind == "log":
             lo = draw(st.floats(1e-6, 1e-2))
@@ -37,24 +37,39 @@ def spaces(draw) -> kt.HyperParameters:
                                                unique=True)))  # fmt: skip
         elif kind == "bool":
             hps.Boolean("bool")
-        else:
+        elif kind == "step":
             hps.Float("step", 0.0, 1.0, step=0.25)
+        elif kind == "logint":  # Keras Tuner's default: no step on a log scale
+            hps.Int("logint", 1, draw(st.integers(2, 5000)), sampling="log")
+        elif kind == "revlog":
+            hps.Float("revlog", 1e-4, draw(st.floats(0.01, 1.0)), sampling="reverse_log")
+        else:
+            hps.Int("revint", 1, draw(st.integers(2, 1000)), sampling="reverse_log")
     if draw(st.booleans()):  # a conditional branch, as in architecture searches
         hps.Choice("arch", ["a", "b", "c"])
         with hps.conditional_scope("arch", ["a", "c"]):
             hps.Float("a_rate", 1e-3, 1.0, sampling="log")
         with hps.conditional_scope("arch", "b"):
             hps.Int("b_units", 1, draw(st.integers(2, 16)))
+        if draw(st.booleans()):  # one child name under two branches, a grandchild
+            with hps.conditional_scope("arch", "a"):
+                hps.Int("width", 1, 8)
+            with hps.conditional_scope("arch", "c"):
+                hps.Int("width", 16, 64, step=16)
+                hps.Choice("act", ["x", "y"])
+                with hps.conditional_scope("act", "y"):
+                    hps.Float("gain", 0.5, 2.0)
     return hps
 
 
 def in_space(hps: kt.HyperParameters, values: dict) -> bool:
-    """Every active hyperparameter present and in range; no inactive one set."""
+    """Every active hyperparameter present and exactly in range; no inactive name set."""
     probe = hps.copy()
     probe.values = dict(values)
     for hp in hps.space:
         if not probe.is_active(hp):
-            if hp.name in values:
+            # A name two branches share is set while either of them is active.
+            if hp.name in values and not probe.is_active(hp.name):
                 return False
             continue
         if hp.name not in values:
@@ -65,7 +80,7 @@ def in_space(hps: kt.HyperParameters, values: dict) -> bool:
         elif isinstance(hp, kt.engine.hyperparameters.Boolean):
             ok = isinstance(value, bool)
         else:
-            ok = hp.min_value - 1e-12 <= value <= hp.max_value + 1e-12
+            ok = hp.min_value <= value <= hp.max_value
         if not ok:
             return False
     return True
