@@ -106,7 +106,7 @@ def test_mixed_conditional_space(tmp_path) -> None:
 
 
 def test_an_int_on_a_log_scale_without_a_step(tmp_path) -> None:
-    # Keras Tuner's own example of a width: the oracle raised a TypeError on it.
+    # A width on a log scale, with no step (Keras Tuner's default): it raised a TypeError.
     hps = lr_space()
     hps.Int("width", 8, 512, sampling="log")
     oracle = make_oracle(str(tmp_path), hps, max_trials=8)
