@@ -176,10 +176,7 @@ class _Cells:
 
     def __init__(self, hp: hp_module.HyperParameter) -> None:
         top = math.nextafter(1.0, 0.0)
-
-        def value(p: float) -> Any:
-            return value_at(hp, p)
-
+        value = functools.partial(value_at, hp)
         # Scan finely, then bisect each change down to adjacent floats, so the
         # table reproduces Keras Tuner's own prob_to_value exactly.
         grid = np.linspace(0.0, top, 16 * _count(hp) + 2)
