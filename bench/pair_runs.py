@@ -21,16 +21,17 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
+def per_seed_records(path: str) -> list[tuple[str, dict[str, list[float]]]]:
+    """(problem, {peer: regret per seed}) for each problem of a --per-seed run's output."""
+    with open(path) as f:
+        records = [json.loads(line) for line in f if line.startswith('{"problem"')]
+    return [(record["problem"], record["regrets"]) for record in records]
+
+
 def per_seed(path: str, peer: str) -> dict[str, list[float]]:
     """problem -> the peer's regret per seed, from a --per-seed run's output."""
-    found = {}
-    with open(path) as f:
-        for line in f:
-            if line.startswith('{"problem"'):
-                record = json.loads(line)
-                if peer in record["regrets"]:
-                    found[record["problem"]] = record["regrets"][peer]
-    return found
+    return {problem: regrets[peer] for problem, regrets in per_seed_records(path)
+            if peer in regrets}  # fmt: skip
 
 
 def main() -> None:
