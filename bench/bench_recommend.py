@@ -33,7 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras_tuner as kt
 import numpy as np
-from bench_suite import TABLES, Problem, kt_space, lr_table, run_kt
+from bench_suite import kt_space, run_kt
+from problems import TABLES, Problem, lr_table
 
 from kt_lrsearch import GPEIOracle, recommendation
 

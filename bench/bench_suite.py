@@ -6,7 +6,10 @@ measured learning-rate tables. Half of them are
 ``TUNE`` problems (the only ones a choice may be tuned on); the other half are
 ``HELD_OUT`` and are reported apart. ``HIGH_DIM`` (10 dimensions) is a check
 beyond the suite, in neither half, and so are the ``NOISY`` variants of some
-multi-dimensional problems; ``--no-trend`` runs GPEIOracle without the
+multi-dimensional problems, and ``MEASURED`` (which measured setup and which
+rate: a mixed space with real training noise). Test functions are in
+``landscapes.py``, the problem type and the measured tables in ``problems.py``.
+``--no-trend`` runs GPEIOracle without the
 GP's quadratic trend, ``--lognormal-noise`` with the 1-D noise prior everywhere,
 for comparison. Every peer at its defaults: GPEIOracle, Keras
 Tuner's BayesianOptimizationOracle and RandomSearchOracle (create_trial ->
@@ -23,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
@@ -31,7 +33,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -39,79 +41,21 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras_tuner as kt
 import numpy as np
+from landscapes import (
+    ackley,
+    branin,
+    conditional,
+    conditional3,
+    hartmann6,
+    levy,
+    lr_curve,
+    lr_optimum,
+    mixed,
+    rosenbrock,
+)
+from problems import LR, Problem, Spec, box, setup_table, tables
 
 from kt_lrsearch import GPEIOracle, kernel
-
-# (kind, name, arguments, parent condition or None); kinds: float, int, choice.
-Spec = tuple[str, str, dict[str, Any], tuple[str, list[Any]] | None]
-
-
-@dataclass(frozen=True)
-class Problem:
-    specs: list[Spec]
-    score: Callable[[dict[str, Any]], float]  # true value, higher is better
-    optimum: float
-    budget: int
-    noise: float = 0.0
-    notes: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-    # (values, draw) -> observed score, draw in [0, 1); None: score + N(0, noise).
-    observe: Callable[[dict[str, Any], float], float] | None = None
-
-    def observer(self, seed: int) -> Callable[[dict[str, Any], int], float]:
-        """The observed score of evaluation i at ``values``, reproducible per seed."""
-        rng = np.random.default_rng(seed + 1)
-        noise, draws = rng.normal(scale=self.noise, size=self.budget), rng.random(self.budget)
-        if self.observe is None:
-            return lambda values, i: self.score(values) + noise[i]
-        observe = self.observe
-        return lambda values, i: observe(values, draws[i])
-
-
-def box(names: list[str], lo: float, hi: float) -> list[Spec]:
-    return [("float", n, {"low": lo, "high": hi}, None) for n in names]
-
-
-def branin(v: dict[str, Any]) -> float:
-    x1, x2 = v["x1"], v["x2"]
-    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
-    return -((x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10)
-
-
-_H6_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
-                  [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])  # fmt: skip
-_H6_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886],
-                         [2329, 4135, 8307, 3736, 1004, 9991],
-                         [2348, 1451, 3522, 2883, 3047, 6650],
-                         [4047, 8828, 8732, 5743, 1091, 381]])  # fmt: skip
-_H6_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
-
-
-def hartmann6(v: dict[str, Any]) -> float:
-    x = np.array([v[f"x{i}"] for i in range(6)])
-    return float(np.sum(_H6_ALPHA * np.exp(-np.sum(_H6_A * (x - _H6_P) ** 2, axis=1))))
-
-
-def levy(v: dict[str, Any]) -> float:
-    w = 1 + (np.array([v[f"x{i}"] for i in range(len(v))]) - 1) / 4
-    body = np.sum((w[:-1] - 1) ** 2 * (1 + 10 * np.sin(np.pi * w[:-1] + 1) ** 2))
-    tail = (w[-1] - 1) ** 2 * (1 + np.sin(2 * np.pi * w[-1]) ** 2)
-    return -float(np.sin(np.pi * w[0]) ** 2 + body + tail)
-
-
-def ackley(v: dict[str, Any]) -> float:
-    x = np.array([v[f"x{i}"] for i in range(len(v))])
-    d = x.size
-    value = -20 * np.exp(-0.2 * np.sqrt(np.sum(x**2) / d)) - np.exp(
-        np.sum(np.cos(2 * np.pi * x)) / d
-    )
-    return -float(value + 20 + math.e)
-
-
-def rosenbrock(v: dict[str, Any]) -> float:
-    x = np.array([v[f"x{i}"] for i in range(len(v))])
-    return -float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
-
 
 MIXED: list[Spec] = [
     ("float", "lr", {"low": 1e-4, "high": 1e-1, "log": True}, None),
@@ -119,12 +63,6 @@ MIXED: list[Spec] = [
     ("choice", "optimizer", {"choices": ["sgd", "adam", "rmsprop"]}, None),
     ("float", "dropout", {"low": 0.0, "high": 0.5}, None),
 ]
-
-
-def mixed(v: dict[str, Any]) -> float:
-    bonus = {"sgd": 0.0, "adam": 0.04, "rmsprop": 0.02}[v["optimizer"]]
-    return (0.9 - 0.05 * (math.log10(v["lr"]) + 2.5 + 0.1 * v["depth"]) ** 2
-            - 0.01 * (v["depth"] - 5) ** 2 - 0.2 * (v["dropout"] - 0.15) ** 2 + bonus)  # fmt: skip
 
 
 CONDITIONAL: list[Spec] = [
@@ -135,13 +73,6 @@ CONDITIONAL: list[Spec] = [
 ]
 
 
-def conditional(v: dict[str, Any]) -> float:
-    base = 0.9 - 0.05 * (math.log10(v["lr"]) + 2.0) ** 2
-    if v["model"] == "mlp":
-        return base - 0.1 * (math.log2(v["units"]) - 7) ** 2 / 9
-    return base + 0.03 - 0.1 * (math.log2(v["filters"]) - 5) ** 2 / 9
-
-
 CONDITIONAL3: list[Spec] = [
     ("float", "lr", {"low": 1e-4, "high": 1e-1, "log": True}, None),
     ("choice", "block", {"choices": ["plain", "residual", "dense"]}, None),
@@ -150,77 +81,6 @@ CONDITIONAL3: list[Spec] = [
     ("float", "dropout", {"low": 0.0, "high": 0.5}, ("block", ["residual"])),
     ("int", "growth", {"low": 4, "high": 64, "step": 4}, ("block", ["dense"])),
 ]
-
-
-def conditional3(v: dict[str, Any]) -> float:
-    """Three branches, each with its own best rate and children; optimum 0.89
-    (residual, lr 1e-2, width 64, dropout 0.2)."""
-    g = math.log10(v["lr"])
-    if v["block"] == "plain":
-        return 0.85 - 0.04 * (g + 2.5) ** 2 - 0.1 * ((v["depth"] - 4) / 11) ** 2
-    if v["block"] == "residual":
-        return (0.89 - 0.04 * (g + 2.0) ** 2 - 0.1 * ((math.log2(v["width"]) - 6) / 4) ** 2
-                - 0.2 * (v["dropout"] - 0.2) ** 2)  # fmt: skip
-    return 0.87 - 0.04 * (g + 3.0) ** 2 - 0.1 * ((v["growth"] - 12) / 60) ** 2
-
-
-LR: list[Spec] = [("float", "lr", {"low": 1e-4, "high": 1e-1, "log": True}, None)]
-
-
-def lr_curve(kind: str) -> Callable[[dict[str, Any]], float]:
-    def bump(g: float, centre: float, width: float) -> float:
-        return math.exp(-0.5 * ((g - centre) / width) ** 2)
-
-    def score(v: dict[str, Any]) -> float:
-        g = math.log10(v["lr"])
-        if kind == "peak":
-            return 0.1 + 0.8 * bump(g, -2.3, 0.6)
-        if kind == "cliff":
-            return (0.1 + 0.8 / (1 + math.exp(-3.0 * (g + 2.8)))) if g < -1.5 else 0.1
-        return 0.1 + 0.6 * bump(g, -3.4, 0.35) + 0.75 * bump(g, -1.9, 0.25)  # bimodal
-
-    return score
-
-
-def lr_optimum(score: Callable[[dict[str, Any]], float]) -> float:
-    return max(score({"lr": 10**g}) for g in np.linspace(-4, -1, 20001))
-
-
-TABLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lr_tables.json")
-
-
-def lr_table(name: str, budget: int = 10, reverse: bool = False) -> Problem:
-    """A measured landscape (bench_lr_tables.py): truth is the mean over training
-    seeds, an evaluation sees one seed's curve, both linear in log10(lr).
-    ``reverse`` mirrors it in log10(lr) (an unrelated task for warm starts)."""
-    with open(TABLES) as f:
-        tables = json.load(f)
-    grid = np.log10(tables[name].get("grid", tables["grid"]))
-    rows = np.asarray(tables[name]["val_accuracy"])
-    rows = rows[:, ::-1] if reverse else rows
-    mean = rows.mean(axis=0)
-
-    def score(v: dict[str, Any]) -> float:
-        return float(np.interp(math.log10(v["lr"]), grid, mean))
-
-    def observe(v: dict[str, Any], draw: float) -> float:
-        return float(np.interp(math.log10(v["lr"]), grid, rows[int(draw * len(rows))]))
-
-    return Problem(LR, score, float(mean.max()), budget, observe=observe,
-                   notes=f"measured, {len(rows)} training seeds")  # fmt: skip
-
-
-def tables(*names: str) -> dict[str, Problem]:
-    """The measured problems ``table-NAME``; those not measured yet are skipped, with a note."""
-    measured = {}
-    if os.path.exists(TABLES):
-        with open(TABLES) as f:
-            measured = json.load(f)
-    missing = [name for name in names if name not in measured]
-    if missing:
-        print(f"not in {TABLES} (bench/bench_lr_tables.py measures them): {missing}; "
-              "skipped", file=sys.stderr)  # fmt: skip
-    return {f"table-{name}": lr_table(name) for name in names if name in measured}
 
 
 def _x(d: int) -> list[str]:
@@ -378,6 +238,14 @@ NOISY: dict[str, Problem] = {
 }
 
 
+# A check in neither half: a drop-in user's mixed space with real training noise.
+# Which measured setup (model, epochs, batch size, training images) and which
+# rate; every table on the shared 13-rate grid, so half of them are held-out ones.
+SETUPS = ["resnet-e1-b128", "resnet-e1-b32", "resnet-e3-b128", "small-e1-b64",
+          "resnet-e1-b128-n800", "small-e1-b128"]  # fmt: skip
+MEASURED: dict[str, Problem] = {"setup-and-lr-20": setup_table(SETUPS, 20)}
+
+
 def _literal(text: str) -> Any:
     """An option's value from the command line: bool, int, float, None or the text."""
     import ast
@@ -436,7 +304,8 @@ def main() -> None:
     gpei = {k: _literal(v) for k, v in (item.split("=", 1) for item in args.gpei)}
     groups = (("tuning half", TUNE), ("held-out half", HELD_OUT),
               ("beyond the suite (10 dimensions, in neither half)", HIGH_DIM),
-              ("noisy variants (in neither half)", NOISY))  # fmt: skip
+              ("noisy variants (in neither half)", NOISY),
+              ("measured setups, a mixed space (in neither half)", MEASURED))  # fmt: skip
     for half, problems in groups:
         chosen = {n: p for n, p in problems.items() if not args.problems or n in args.problems}
         if not chosen:

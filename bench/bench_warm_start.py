@@ -36,7 +36,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras_tuner as kt
-from bench_suite import TABLES, Problem, kt_space, lr_table, paired_difference, run_kt
+from bench_suite import kt_space, paired_difference, run_kt
+from problems import TABLES, Problem, lr_table
 
 from kt_lrsearch import GPEIOracle, prior
 from kt_lrsearch.warm_start import Rescaled
