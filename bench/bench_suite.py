@@ -46,12 +46,15 @@ from landscapes import (
     branin,
     conditional,
     conditional3,
+    goldstein_price,
     hartmann6,
+    himmelblau,
     levy,
     lr_curve,
     lr_optimum,
     mixed,
     rosenbrock,
+    six_hump_camel,
 )
 from problems import LR, Problem, Spec, box, setup_table, tables
 
@@ -91,6 +94,10 @@ TUNE: dict[str, Problem] = {
     "branin-20": Problem([*box(["x1"], -5, 10), *box(["x2"], 0, 15)], branin, -0.397887, 20),
     "hartmann6-40": Problem(box(_x(6), 0, 1), hartmann6, 3.32237, 40),
     "levy4-30": Problem(box(_x(4), -10, 10), levy, 0.0, 30),
+    # Three more 2-D functions (a later session), so a 2-D choice rests on more than Branin.
+    "camel2-20": Problem([*box(["x0"], -3, 3), *box(["x1"], -2, 2)], six_hump_camel, 1.031628, 20),
+    "goldstein2-25": Problem(box(_x(2), -2, 2), goldstein_price, -3.0, 25),
+    "himmelblau2-20": Problem(box(_x(2), -5, 5), himmelblau, 0.0, 20),
     "mixed-25": Problem(MIXED, mixed, 0.94, 25, notes="optimum approximate (0.94)"),
     "conditional3-25": Problem(CONDITIONAL3, conditional3, 0.89, 25, notes="optimum 0.89"),
     "lr-peak-10": Problem(LR, lr_curve("peak"), lr_optimum(lr_curve("peak")), 10, noise=0.01),

@@ -55,6 +55,23 @@ def rosenbrock(v: dict[str, Any]) -> float:
     return -float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
 
 
+def six_hump_camel(v: dict[str, Any]) -> float:
+    x, y = v["x0"], v["x1"]
+    return -((4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2)
+
+
+def goldstein_price(v: dict[str, Any]) -> float:
+    x, y = v["x0"], v["x1"]
+    a = 1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2)
+    b = 30 + (2 * x - 3 * y) ** 2 * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2)
+    return -float(a * b)
+
+
+def himmelblau(v: dict[str, Any]) -> float:
+    x, y = v["x0"], v["x1"]
+    return -float((x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2)
+
+
 def mixed(v: dict[str, Any]) -> float:
     bonus = {"sgd": 0.0, "adam": 0.04, "rmsprop": 0.02}[v["optimizer"]]
     return (0.9 - 0.05 * (math.log10(v["lr"]) + 2.5 + 0.1 * v["depth"]) ** 2
