@@ -59,9 +59,10 @@ class GPEIOracle(keras_tuner.Oracle):
             of the observations' standard deviation (scale-free, so one default
             serves any objective), divided by the number of tuned
             hyperparameters d. Decays linearly to 0 at the last trial of the
-            budget (see ``xi_decay``); the default 2.0 came from the 1-D sweep
-            recorded in docs/benchmarks.md, the division by d from issue 12's
-            suite.
+            budget (see ``xi_decay``). None (the default): 2.0 (the 1-D sweep
+            recorded in docs/benchmarks.md), and no margin in two dimensions,
+            where it was measured to cost on every 2-D problem of issue 12's
+            suite (``PolicyOptions.margin``). A number is used in every d.
         min_distance: Unit-cube distance within which a candidate counts as
             already evaluated or running, and is never proposed.
         failure_penalty: Failed or diverged trials enter the GP at
@@ -109,7 +110,7 @@ class GPEIOracle(keras_tuner.Oracle):
         *,
         grid_size: int = 2048,
         num_candidates: int = 2048,
-        xi: float = 2.0,
+        xi: float | None = None,
         min_distance: float = 0.01,
         failure_penalty: float = 0.5,
         ei_stop_threshold: float | None = None,

@@ -124,19 +124,19 @@ class Decision:
     posterior: Posterior | None
 
 
-def current_xi(xi: float, decay: bool, trials_so_far: int, max_trials: int | None,
-               dim: int = 1) -> float:  # fmt: skip
-    """EI's margin for the next decision: ``(xi / dim) * remaining / (max_trials - 1)``.
+def current_xi(xi: float, decay: bool, trials_so_far: int, max_trials: int | None) -> float:
+    """EI's margin for the next decision: ``xi * remaining / (max_trials - 1)``.
 
-    ``remaining = max(max_trials - trials_so_far - 1, 0)``: early evaluations
-    explore (a large margin stops EI from creeping up a slope in small steps),
-    the last ones, which decide the trial a user keeps, exploit. Without a
-    budget of at least 2, or with ``decay=False``, the fraction is 1. The
-    margin shrinks with the dimension: a few points in d dimensions leave the
-    posterior's uncertainty large almost everywhere, so EI explores by itself
-    and a margin only pushes proposals out to the corners (issue 12's trace).
+    ``xi`` is the margin at the first model-based trial (``PolicyOptions.margin``:
+    the option over d, none in 2-D by default). ``remaining = max(max_trials -
+    trials_so_far - 1, 0)``: early evaluations explore (a large margin stops EI
+    from creeping up a slope in small steps), the last ones, which decide the
+    trial a user keeps, exploit. Without a budget of at least 2, or with
+    ``decay=False``, the fraction is 1. The margin shrinks with the dimension: a
+    few points in d dimensions leave the posterior's uncertainty large almost
+    everywhere, so EI explores by itself and a margin only pushes proposals out
+    to the corners (issue 12's trace).
     """
-    xi = xi / dim
     if not decay or not max_trials or max_trials < 2:
         return xi
     remaining = max(max_trials - trials_so_far - 1, 0)
@@ -350,7 +350,7 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
                  else prior.fit(obs.unit, model_scores, gp_features, prior_mean))  # fmt: skip
         candidates = candidate_set(obs, model_scores, options, dim=dim, seed=seed,
                                    trials_so_far=trials_so_far, snap=snap)  # fmt: skip
-        xi = current_xi(options.xi, options.xi_decay, trials_so_far, max_trials, dim)
+        xi = current_xi(options.margin(dim), options.xi_decay, trials_so_far, max_trials)
         post = posterior(model, obs, model_scores, pending, candidates, xi=xi,
                          min_distance=options.min_distance,
                          snap=snap if options.refine else None,

@@ -70,7 +70,7 @@ class GPEITuner(ModelReuseTuner):
         *,
         grid_size: int = 2048,
         num_candidates: int = 2048,
-        xi: float = 2.0,
+        xi: float | None = None,
         min_distance: float = 0.01,
         failure_penalty: float = 0.5,
         ei_stop_threshold: float | None = None,

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from kt_lrsearch import gp, policy
+from kt_lrsearch.options import DEFAULT_XI, PolicyOptions
 from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK
 
 OPTIONS = policy.PolicyOptions(num_initial_points=1)
@@ -34,11 +35,18 @@ def test_xi_decays_linearly_to_zero_over_the_budget() -> None:
     assert policy.current_xi(0.5, True, 0, 1) == 0.5
 
 
-def test_the_margin_shrinks_with_the_dimension() -> None:
+def test_the_default_margin_shrinks_with_the_dimension_and_is_off_in_2d() -> None:
+    default = PolicyOptions()
+    assert default.margin(1) == DEFAULT_XI
+    assert default.margin(2) == 0.0
+    for dim in (3, 6, 10):
+        assert default.margin(dim) == DEFAULT_XI / dim
+
+
+def test_an_explicit_margin_is_used_in_every_dimension() -> None:
     for dim in (1, 2, 6):
-        assert policy.current_xi(2.0, False, 3, 10, dim) == 2.0 / dim
-        assert policy.current_xi(2.0, True, 0, 10, dim) == 2.0 / dim
-        assert policy.current_xi(2.0, True, 9, 10, dim) == 0.0
+        assert PolicyOptions(xi=1.5).margin(dim) == 1.5 / dim
+    assert PolicyOptions(xi=0).margin(1) == 0.0
 
 
 def test_failures_enter_below_the_worst_success() -> None:
