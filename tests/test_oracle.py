@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import keras_tuner as kt
@@ -280,6 +281,18 @@ def test_stock_project_with_stale_ongoing_trial_is_repaired(tmp_path) -> None:
     again = make_oracle(str(tmp_path), max_trials=10, num_initial_points=1)
     again.reload()
     assert again.create_trial("tuner0").trial_id == "01"
+
+
+def test_default_margin_survives_a_reload_and_an_old_explicit_one_is_kept(tmp_path) -> None:
+    """A new project saves xi=None (no 2-D margin); one saved with 2.0 resumes with 2.0."""
+    oracle = make_oracle(str(tmp_path))
+    other = make_oracle(str(tmp_path), xi=1.0)
+    other.set_state(json.loads(json.dumps(oracle.get_state())))  # through oracle.json's JSON
+    assert other.options.xi is None and other.options.margin(2) == 0.0
+    old = oracle.get_state()
+    old["gpei"]["xi"] = 2.0  # as every project saved before the change
+    other.set_state(old)
+    assert other.options.margin(2) == 1.0
 
 
 def test_state_round_trips_options(tmp_path) -> None:
