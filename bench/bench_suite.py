@@ -47,6 +47,7 @@ from landscapes import (
     conditional,
     conditional3,
     goldstein_price,
+    hartmann3,
     hartmann6,
     himmelblau,
     levy,
@@ -98,6 +99,9 @@ TUNE: dict[str, Problem] = {
     "camel2-20": Problem([*box(["x0"], -3, 3), *box(["x1"], -2, 2)], six_hump_camel, 1.031628, 20),
     "goldstein2-25": Problem(box(_x(2), -2, 2), goldstein_price, -3.0, 25),
     "himmelblau2-20": Problem(box(_x(2), -5, 5), himmelblau, 0.0, 20),
+    # Two 3-D functions (a later session): the margin rule had no 3-D tuning problem.
+    "hartmann3-30": Problem(box(_x(3), 0, 1), hartmann3, 3.86278, 30),
+    "levy3-30": Problem(box(_x(3), -10, 10), levy, 0.0, 30),
     "mixed-25": Problem(MIXED, mixed, 0.94, 25, notes="optimum approximate (0.94)"),
     "conditional3-25": Problem(CONDITIONAL3, conditional3, 0.89, 25, notes="optimum 0.89"),
     "lr-peak-10": Problem(LR, lr_curve("peak"), lr_optimum(lr_curve("peak")), 10, noise=0.01),

@@ -34,6 +34,16 @@ def hartmann6(v: dict[str, Any]) -> float:
     return float(np.sum(_H6_ALPHA * np.exp(-np.sum(_H6_A * (x - _H6_P) ** 2, axis=1))))
 
 
+_H3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
+_H3_P = 1e-4 * np.array([[3689, 1170, 2673], [4699, 4387, 7470],
+                         [1091, 8732, 5547], [381, 5743, 8828]])  # fmt: skip
+
+
+def hartmann3(v: dict[str, Any]) -> float:
+    x = np.array([v[f"x{i}"] for i in range(3)])
+    return float(np.sum(_H6_ALPHA * np.exp(-np.sum(_H3_A * (x - _H3_P) ** 2, axis=1))))
+
+
 def levy(v: dict[str, Any]) -> float:
     w = 1 + (np.array([v[f"x{i}"] for i in range(len(v))]) - 1) / 4
     body = np.sum((w[:-1] - 1) ** 2 * (1 + 10 * np.sin(np.pi * w[:-1] + 1) ** 2))
