@@ -35,6 +35,9 @@ def check_float(
 # EI's margin at the first model-based trial, in observation SDs, before the
 # division by d: the 1-D sweep of docs/benchmarks.md (issue 3).
 DEFAULT_XI = 2.0
+# Dimensions where the default margin is 0: measured better on the tuning half's
+# 2-D and 3-D problems, a trade in 4 and 6 (docs/design.md, issue 12).
+NO_MARGIN_DIMENSIONS = (2, 3)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,16 +78,17 @@ class PolicyOptions:
     def margin(self, dim: int) -> float:
         """EI's margin at the first model-based trial, in observation SDs: ``xi / d``.
 
-        Without ``xi`` (the default): ``DEFAULT_XI / d``, except none in two
-        dimensions. There, on every 2-D problem of issue 12's suite (Branin, six-hump
-        camel, Goldstein-Price, Himmelblau; budgets 20-25), EI without a margin found
-        better points: 20-25 trials cover a square well enough that the posterior
-        already knows where it is unsure, and a margin only sent proposals to the
-        edges (docs/design.md). An explicit ``xi`` is used as given in every d.
+        Without ``xi`` (the default): ``DEFAULT_XI / d``, except none in two and
+        three dimensions. There, on the suite's 2-D and 3-D tuning problems
+        (Branin, six-hump camel, Goldstein-Price, Himmelblau; Hartmann-3, Levy-3;
+        budgets 20-30), EI without a margin found better points: that many trials
+        cover a square or a cube well enough that the posterior already knows
+        where it is unsure, and a margin sent proposals to the edges
+        (docs/design.md). An explicit ``xi`` is used as given in every d.
         """
         if self.xi is not None:
             return self.xi / dim
-        return 0.0 if dim == 2 else DEFAULT_XI / dim
+        return 0.0 if dim in NO_MARGIN_DIMENSIONS else DEFAULT_XI / dim
 
     def initial_points(self, dim: int) -> int:
         """Size of the initial design: the option, or d + 1 by default."""

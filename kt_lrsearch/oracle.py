@@ -60,9 +60,9 @@ class GPEIOracle(keras_tuner.Oracle):
             serves any objective), divided by the number of tuned
             hyperparameters d. Decays linearly to 0 at the last trial of the
             budget (see ``xi_decay``). None (the default): 2.0 (the 1-D sweep
-            recorded in docs/benchmarks.md), and no margin in two dimensions,
-            where it was measured to cost on every 2-D problem of issue 12's
-            suite (``PolicyOptions.margin``). A number is used in every d.
+            recorded in docs/benchmarks.md), and no margin in two or three
+            dimensions, where it was measured to cost on issue 12's 2-D and 3-D
+            tuning problems (``PolicyOptions.margin``). A number is used in every d.
         min_distance: Unit-cube distance within which a candidate counts as
             already evaluated or running, and is never proposed.
         failure_penalty: Failed or diverged trials enter the GP at

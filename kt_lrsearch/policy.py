@@ -128,7 +128,7 @@ def current_xi(xi: float, decay: bool, trials_so_far: int, max_trials: int | Non
     """EI's margin for the next decision: ``xi * remaining / (max_trials - 1)``.
 
     ``xi`` is the margin at the first model-based trial (``PolicyOptions.margin``:
-    the option over d, none in 2-D by default). ``remaining = max(max_trials -
+    the option over d, none in 2-D and 3-D by default). ``remaining = max(max_trials -
     trials_so_far - 1, 0)``: early evaluations explore (a large margin stops EI
     from creeping up a slope in small steps), the last ones, which decide the
     trial a user keeps, exploit. Without a budget of at least 2, or with

@@ -35,11 +35,11 @@ def test_xi_decays_linearly_to_zero_over_the_budget() -> None:
     assert policy.current_xi(0.5, True, 0, 1) == 0.5
 
 
-def test_the_default_margin_shrinks_with_the_dimension_and_is_off_in_2d() -> None:
+def test_the_default_margin_shrinks_with_the_dimension_and_is_off_in_2d_and_3d() -> None:
     default = PolicyOptions()
     assert default.margin(1) == DEFAULT_XI
-    assert default.margin(2) == 0.0
-    for dim in (3, 6, 10):
+    assert default.margin(2) == default.margin(3) == 0.0
+    for dim in (4, 6, 10):
         assert default.margin(dim) == DEFAULT_XI / dim
 
 
