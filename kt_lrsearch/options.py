@@ -78,6 +78,9 @@ class PolicyOptions:
     def margin(self, dim: int) -> float:
         """EI's margin at the first model-based trial, in observation SDs: ``xi / d``.
 
+        It shrinks with the dimension: a few points in d dimensions leave the
+        posterior's uncertainty large almost everywhere, so EI explores by itself
+        and a margin only pushes proposals out to the corners (issue 12's trace).
         Without ``xi`` (the default): ``DEFAULT_XI / d``, except none in two and
         three dimensions. There, on the suite's 2-D and 3-D tuning problems
         (Branin, six-hump camel, Goldstein-Price, Himmelblau; Hartmann-3, Levy-3;

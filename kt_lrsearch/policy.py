@@ -132,10 +132,7 @@ def current_xi(xi: float, decay: bool, trials_so_far: int, max_trials: int | Non
     trials_so_far - 1, 0)``: early evaluations explore (a large margin stops EI
     from creeping up a slope in small steps), the last ones, which decide the
     trial a user keeps, exploit. Without a budget of at least 2, or with
-    ``decay=False``, the fraction is 1. The margin shrinks with the dimension: a
-    few points in d dimensions leave the posterior's uncertainty large almost
-    everywhere, so EI explores by itself and a margin only pushes proposals out
-    to the corners (issue 12's trace).
+    ``decay=False``, the fraction is 1.
     """
     if not decay or not max_trials or max_trials < 2:
         return xi
