@@ -246,6 +246,13 @@ NOISY: dict[str, Problem] = {
     "hartmann6-40-noise0.1": replace(TUNE["hartmann6-40"], noise=0.1),
     "mixed-25-noise0.01": replace(TUNE["mixed-25"], noise=0.01),
     "conditional3-25-noise0.01": replace(TUNE["conditional3-25"], noise=0.01),
+    # The 2-D and 3-D tuning problems with noise (a later session): is the margin
+    # rule's cost on noisy Branin general?
+    "camel2-20-noise0.5": replace(TUNE["camel2-20"], noise=0.5),
+    "himmelblau2-20-noise2": replace(TUNE["himmelblau2-20"], noise=2.0),
+    "goldstein2-25-noise2": replace(TUNE["goldstein2-25"], noise=2.0),
+    "hartmann3-30-noise0.1": replace(TUNE["hartmann3-30"], noise=0.1),
+    "levy3-30-noise0.5": replace(TUNE["levy3-30"], noise=0.5),
 }
 
 
