@@ -29,9 +29,14 @@ _H6_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886],
 _H6_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
 
 
+def _hartmann(v: dict[str, Any], a: np.ndarray, p: np.ndarray) -> float:
+    """sum_i alpha_i exp(-sum_j a_ij (x_j - p_ij)^2) over the d = a.shape[1] inputs."""
+    x = np.array([v[f"x{i}"] for i in range(a.shape[1])])
+    return float(np.sum(_H6_ALPHA * np.exp(-np.sum(a * (x - p) ** 2, axis=1))))
+
+
 def hartmann6(v: dict[str, Any]) -> float:
-    x = np.array([v[f"x{i}"] for i in range(6)])
-    return float(np.sum(_H6_ALPHA * np.exp(-np.sum(_H6_A * (x - _H6_P) ** 2, axis=1))))
+    return _hartmann(v, _H6_A, _H6_P)
 
 
 _H3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
@@ -40,8 +45,7 @@ _H3_P = 1e-4 * np.array([[3689, 1170, 2673], [4699, 4387, 7470],
 
 
 def hartmann3(v: dict[str, Any]) -> float:
-    x = np.array([v[f"x{i}"] for i in range(3)])
-    return float(np.sum(_H6_ALPHA * np.exp(-np.sum(_H3_A * (x - _H3_P) ** 2, axis=1))))
+    return _hartmann(v, _H3_A, _H3_P)  # the same alpha as Hartmann-6
 
 
 def levy(v: dict[str, Any]) -> float:

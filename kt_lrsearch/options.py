@@ -87,7 +87,8 @@ class PolicyOptions:
         budgets 20-30), EI without a margin found better points: that many trials
         cover a square or a cube well enough that the posterior already knows
         where it is unsure, and a margin sent proposals to the edges
-        (docs/design.md). An explicit ``xi`` is used as given in every d.
+        (docs/design.md). An explicit ``xi`` gives ``xi / d`` in every d, 2 and 3
+        included.
         """
         if self.xi is not None:
             return self.xi / dim
