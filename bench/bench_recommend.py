@@ -19,7 +19,6 @@ Run: .venv/bin/python bench/bench_recommend.py [--seeds 20] [--tables default-r1
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import statistics
@@ -34,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import keras_tuner as kt
 import numpy as np
 from bench_suite import kt_space, run_kt
-from problems import TABLES, Problem, lr_table
+from problems import Problem, lr_table, measured
 
 from kt_lrsearch import GPEIOracle, recommendation
 
@@ -74,8 +73,7 @@ def one_search(problem: Problem, seed: int, workdir: str) -> dict[str, object]:
 
 def table_row(name: str, seeds: int) -> str:
     problem = lr_table(name)
-    with open(TABLES) as f:
-        table = json.load(f)
+    table = measured()
     grid = np.asarray(table[name].get("grid", table["grid"]))
     true_best = float(grid[int(np.argmax(np.mean(table[name]["val_accuracy"], axis=0)))])
     regrets: list[list[float]] = [[] for _ in RULES]

@@ -24,7 +24,6 @@ Run: OMP_NUM_THREADS=1 .venv/bin/python bench/bench_warm_start.py [--seeds 20] [
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -37,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras_tuner as kt
 from bench_suite import kt_space, paired_difference, run_kt
-from problems import TABLES, Problem, lr_table
+from problems import Problem, lr_table, measured
 
 from kt_lrsearch import GPEIOracle, prior
 from kt_lrsearch.warm_start import Rescaled
@@ -62,8 +61,7 @@ HELD_OUT = [
 
 def batch_factor(earlier: str, new: str) -> float:
     """New over earlier batch size: the linear scaling rule's factor for the rates."""
-    with open(TABLES) as f:
-        tables = json.load(f)
+    tables = measured()
     return tables[new]["batch_size"] / tables[earlier]["batch_size"]
 
 

@@ -9,6 +9,7 @@ accuracy on the sample data over 13 learning rates, 3 training seeds each).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -55,12 +56,23 @@ LR: list[Spec] = [("float", "lr", {"low": 1e-4, "high": 1e-1, "log": True}, None
 TABLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lr_tables.json")
 
 
+@functools.cache
+def measured() -> dict[str, Any]:
+    """``TABLES`` as read once per process ({} before bench_lr_tables.py has run).
+
+    Callers read it and never change it.
+    """
+    if not os.path.exists(TABLES):
+        return {}
+    with open(TABLES) as f:
+        return json.load(f)
+
+
 def lr_table(name: str, budget: int = 10, reverse: bool = False) -> Problem:
     """A measured landscape (bench_lr_tables.py): truth is the mean over training
     seeds, an evaluation sees one seed's curve, both linear in log10(lr).
     ``reverse`` mirrors it in log10(lr) (an unrelated task for warm starts)."""
-    with open(TABLES) as f:
-        tables = json.load(f)
+    tables = measured()
     grid = np.log10(tables[name].get("grid", tables["grid"]))
     rows = np.asarray(tables[name]["val_accuracy"])
     rows = rows[:, ::-1] if reverse else rows
@@ -78,15 +90,11 @@ def lr_table(name: str, budget: int = 10, reverse: bool = False) -> Problem:
 
 def tables(*names: str) -> dict[str, Problem]:
     """The measured problems ``table-NAME``; those not measured yet are skipped, with a note."""
-    measured = {}
-    if os.path.exists(TABLES):
-        with open(TABLES) as f:
-            measured = json.load(f)
-    missing = [name for name in names if name not in measured]
+    missing = [name for name in names if name not in measured()]
     if missing:
         print(f"not in {TABLES} (bench/bench_lr_tables.py measures them): {missing}; "
               "skipped", file=sys.stderr)  # fmt: skip
-    return {f"table-{name}": lr_table(name) for name in names if name in measured}
+    return {f"table-{name}": lr_table(name) for name in names if name in measured()}
 
 
 def setup_table(names: list[str], budget: int) -> Problem:
