@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 LOOPBACK = "127.0.0.1"
+# (tuner id, process) per local worker, as spawn_workers starts them.
+Spawned = Sequence[tuple[str, subprocess.Popen]]
 ENV_IP, ENV_PORT, ENV_ID = "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID"
 
 
@@ -135,7 +137,7 @@ def spawn_workers(command: Sequence[str], count: int, host: str, port: int,
     return workers
 
 
-def stop_workers(workers: Sequence[tuple[str, subprocess.Popen]], timeout: float = 10.0) -> None:
+def stop_workers(workers: Spawned, timeout: float = 10.0) -> None:
     """Terminates the workers still running (SIGTERM, then SIGKILL)."""
     for _, process in workers:
         if process.poll() is None:
@@ -183,31 +185,8 @@ def run_chief(
         echo(f"chief: serving the oracle on {host}:{port} to {workers} local worker(s); "
              f"worker logs in {log_dir}")  # fmt: skip
         echo("chief: started " + ", ".join(f"{t} (pid {p.pid})" for t, p in spawned))
-        while not search_finished(oracle, servicer):
-            codes = {tuner_id: process.poll() for tuner_id, process in spawned}
-            failed = {tuner_id: code for tuner_id, code in codes.items() if code not in (None, 0)}
-            if failed:
-                tuner_id, code = next(iter(failed.items()))
-                raise DistributedError(
-                    f"worker {tuner_id} exited with code {code}; its log: "
-                    f"{log_dir / (tuner_id + '.log')}. Finished trials are saved: rerun the "
-                    "same command to resume (the interrupted trial runs again)"
-                )
-            if all(code == 0 for code in codes.values()) and not oracle.ongoing_trials:
-                # Remote workers may still be registered; local ones are done.
-                if servicer.stop_triggered:
-                    break
-                raise DistributedError("every worker exited before the search ended; "
-                                       f"see the logs in {log_dir}")  # fmt: skip
-            time.sleep(poll_s)
-        # Local workers exit once told to stop; give them a moment to shut down.
-        try:
-            codes = {tuner_id: process.wait(timeout=60) for tuner_id, process in spawned}
-        except subprocess.TimeoutExpired as error:
-            raise DistributedError(
-                f"a worker did not exit within 60 s of the search's end ({error.cmd}); it "
-                "was stopped. Every trial is saved: rerun the same command to finish"
-            ) from None
+        watch_workers(oracle, servicer, spawned, log_dir, poll_s)
+        codes = wait_for_exit(spawned)
         echo("chief: workers exited: " + ", ".join(f"{t} ({c})" for t, c in codes.items()))
     finally:
         stop_workers(spawned)
@@ -215,3 +194,44 @@ def run_chief(
             server.stop(grace=1.0).wait()
         if warm_up is not None:
             warm_up.join()
+
+
+def watch_workers(oracle: Any, servicer: Any, spawned: Spawned, log_dir: pathlib.Path,
+                  poll_s: float) -> None:  # fmt: skip
+    """Polls the workers until the search ends.
+
+    Raises:
+        DistributedError: A worker exited with an error, or all exited early.
+    """
+    while not search_finished(oracle, servicer):
+        codes = {tuner_id: process.poll() for tuner_id, process in spawned}
+        failed = {tuner_id: code for tuner_id, code in codes.items() if code not in (None, 0)}
+        if failed:
+            tuner_id, code = next(iter(failed.items()))
+            raise DistributedError(
+                f"worker {tuner_id} exited with code {code}; its log: "
+                f"{log_dir / (tuner_id + '.log')}. Finished trials are saved: rerun the "
+                "same command to resume (the interrupted trial runs again)"
+            )
+        if all(code == 0 for code in codes.values()) and not oracle.ongoing_trials:
+            # Remote workers may still be registered; local ones are done.
+            if servicer.stop_triggered:
+                return
+            raise DistributedError("every worker exited before the search ended; "
+                                   f"see the logs in {log_dir}")  # fmt: skip
+        time.sleep(poll_s)
+
+
+def wait_for_exit(spawned: Spawned) -> dict[str, int]:
+    """Exit codes of the local workers, which exit once told to stop (60 s each at most).
+
+    Raises:
+        DistributedError: A worker did not exit in time (it is stopped by the caller).
+    """
+    try:
+        return {tuner_id: process.wait(timeout=60) for tuner_id, process in spawned}
+    except subprocess.TimeoutExpired as error:
+        raise DistributedError(
+            f"a worker did not exit within 60 s of the search's end ({error.cmd}); it "
+            "was stopped. Every trial is saved: rerun the same command to finish"
+        ) from None
