@@ -47,9 +47,15 @@ SETTINGS: dict[str, tuple[tuple[int, ...], int, int]] = {
     # Partners for issue 15's warm-start pairs: fewer images, a narrower network.
     "resnet-e1-b128-n800": ((16, 32, 64), 1, 128),
     "small-e1-b128": ((16, 32), 1, 128),
+    # A fresh set of warm-start pairs, measured after every choice was made and
+    # used to choose nothing (bench_warm_start.py --half fresh).
+    "small-e3-b64": ((16, 32), 3, 64),
+    "small-e1-b32": ((16, 32), 1, 32),
+    "small-e1-b64-n800": ((16, 32), 1, 64),
+    "resnet-e1-b64": ((16, 32, 64), 1, 64),
 }
 # Settings trained on a stratified subset of the training images.
-TRAIN_LIMITS: dict[str, int] = {"resnet-e1-b128-n800": 800}
+TRAIN_LIMITS: dict[str, int] = {"resnet-e1-b128-n800": 800, "small-e1-b64-n800": 800}
 
 
 def measure(name: str, seeds: int, ds: data.Dataset) -> dict:

@@ -6,7 +6,8 @@ measured learning-rate tables. Half of them are
 ``TUNE`` problems (the only ones a choice may be tuned on); the other half are
 ``HELD_OUT`` and are reported apart. ``HIGH_DIM`` (10 dimensions) is a check
 beyond the suite, in neither half, and so are the ``NOISY`` variants of some
-multi-dimensional problems, and ``MEASURED`` (which measured setup and which
+multi-dimensional problems, the ``FRESH`` problems (added after every choice was
+made), and ``MEASURED`` (which measured setup and which
 rate: a mixed space with real training noise). Test functions are in
 ``landscapes.py``, the problem type and the measured tables in ``problems.py``.
 ``--no-trend`` runs GPEIOracle without the
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import sys
@@ -53,9 +55,12 @@ from landscapes import (
     levy,
     lr_curve,
     lr_optimum,
+    michalewicz,
     mixed,
     rosenbrock,
+    shekel,
     six_hump_camel,
+    styblinski_tang,
 )
 from problems import LR, Problem, Spec, box, setup_table, tables
 
@@ -256,6 +261,17 @@ NOISY: dict[str, Problem] = {
 }
 
 
+# A fresh check in neither half (a later session): problems added after every
+# choice was made, used to choose nothing. Three standard functions the suite did
+# not have, and the learning-rate tables measured for the fresh warm-start pairs.
+FRESH: dict[str, Problem] = {
+    "styblinski4-30": Problem(box(_x(4), -5, 5), styblinski_tang, 156.664663, 30),
+    "shekel4-40": Problem(box(_x(4), 0, 10), shekel, 10.536443, 40),
+    "michalewicz2-20": Problem(box(_x(2), 0, math.pi), michalewicz, 1.801303, 20),
+    **tables("small-e1-b32", "resnet-e1-b64", "small-e3-b64", "small-e1-b64-n800"),
+}
+
+
 # A check in neither half: a drop-in user's mixed space with real training noise.
 # Which measured setup (model, epochs, batch size, training images) and which
 # rate; every table on the shared 13-rate grid, so half of them are held-out ones.
@@ -323,6 +339,7 @@ def main() -> None:
     groups = (("tuning half", TUNE), ("held-out half", HELD_OUT),
               ("beyond the suite (10 dimensions, in neither half)", HIGH_DIM),
               ("noisy variants (in neither half)", NOISY),
+              ("fresh problems (in neither half, added after the choices)", FRESH),
               ("measured setups, a mixed space (in neither half)", MEASURED))  # fmt: skip
     for half, problems in groups:
         chosen = {n: p for n, p in problems.items() if not args.problems or n in args.problems}

@@ -16,7 +16,10 @@ When the two tables were measured at different batch sizes the earlier rates are
 multiplied by new / earlier batch size (``warm_start.Rescaled``, the linear
 scaling rule), as ``cli.py search --warm-start`` does; ``--no-scaling`` measures
 without. The second table's pairs (the first's reversed, and a batch pair of the
-smaller network) are held out: never used to choose anything.
+smaller network) are held out: choices were made on the first, and the held-out
+pairs only checked them (several times over the sessions, so they are no longer
+blind). ``--half fresh``: pairs with tables measured after every choice was made
+(``FRESH``), used to choose nothing.
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python bench/bench_warm_start.py [--seeds 20] [--half issue]
 """
@@ -56,6 +59,15 @@ HELD_OUT = [
     ("wider vs narrower", "resnet-e1-b128", "small-e1-b128", False),
     ("batch 64 vs 128, narrower", "small-e1-b64", "small-e1-b128", False),
     ("unrelated: mirrored, batch 32", "resnet-e1-b32", "resnet-e1-b32", True),
+]
+# Tables measured after every warm-start choice was made (the narrower network at
+# batch 64 and partners); these pairs have been used to choose nothing.
+FRESH = [
+    ("1 vs 3 epochs, narrower, batch 64", "small-e1-b64", "small-e3-b64", False),
+    ("batch 32 vs 64, narrower", "small-e1-b32", "small-e1-b64", False),
+    ("800 vs 2,755 images, narrower, batch 64", "small-e1-b64-n800", "small-e1-b64", False),
+    ("narrower vs wider, batch 64", "small-e1-b64", "resnet-e1-b64", False),
+    ("unrelated: mirrored, batch 64", "resnet-e1-b64", "resnet-e1-b64", True),
 ]
 
 
@@ -118,12 +130,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--no-scaling", action="store_true",
                         help="do not rescale earlier rates by the batch-size ratio")  # fmt: skip
-    parser.add_argument("--half", choices=("issue", "held-out", "both"), default="both")
+    parser.add_argument("--half", choices=("issue", "held-out", "fresh", "both"), default="both")
     parser.add_argument("--prior-points", type=float, default=prior.PRIOR_POINTS,
                         help="the earlier shape's weight (prior.PRIOR_POINTS)")  # fmt: skip
     args = parser.parse_args()
     prior.PRIOR_POINTS = args.prior_points  # read at each fit
-    halves = {"issue": [("the issue's pairs", PAIRS)], "held-out": [("held out", HELD_OUT)]}
+    halves = {"issue": [("the issue's pairs", PAIRS)], "held-out": [("held out", HELD_OUT)],
+              "fresh": [("fresh pairs", FRESH)]}  # fmt: skip
     halves["both"] = halves["issue"] + halves["held-out"]
     for title, pairs in halves[args.half]:
         rows = [pair_rows(*pair, args.seeds, scaling=not args.no_scaling) for pair in pairs]

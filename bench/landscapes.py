@@ -128,3 +128,27 @@ def lr_curve(kind: str) -> Callable[[dict[str, Any]], float]:
 
 def lr_optimum(score: Callable[[dict[str, Any]], float]) -> float:
     return max(score({"lr": 10**g}) for g in np.linspace(-4, -1, 20001))
+
+
+# Three more standard functions for a fresh check (a later session): measured
+# after every choice was made, used to choose nothing (bench_suite.py FRESH).
+def styblinski_tang(v: dict[str, Any]) -> float:
+    x = np.array([v[f"x{i}"] for i in range(len(v))])
+    return -float(0.5 * np.sum(x**4 - 16 * x**2 + 5 * x))
+
+
+_SHEKEL_BETA = 0.1 * np.array([1, 2, 2, 4, 4, 6, 3, 7, 5, 5])
+_SHEKEL_C = np.array([[4, 1, 8, 6, 3, 2, 5, 8, 6, 7],
+                      [4, 1, 8, 6, 7, 9, 3, 1, 2, 3.6]] * 2)  # fmt: skip
+
+
+def shekel(v: dict[str, Any]) -> float:
+    """Shekel's foxholes, m = 10, in 4-D: sum_i 1 / (|x - c_i|^2 + beta_i)."""
+    x = np.array([v[f"x{i}"] for i in range(4)])
+    return float(np.sum(1.0 / (np.sum((x[:, None] - _SHEKEL_C) ** 2, axis=0) + _SHEKEL_BETA)))
+
+
+def michalewicz(v: dict[str, Any]) -> float:
+    x = np.array([v[f"x{i}"] for i in range(len(v))])
+    i = np.arange(1, x.size + 1)
+    return float(np.sum(np.sin(x) * np.sin(i * x**2 / np.pi) ** 20))

@@ -30,7 +30,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
-from bench_warm_start import HELD_OUT, PAIRS, batch_factor
+from bench_warm_start import FRESH, HELD_OUT, PAIRS, batch_factor
 from problems import lr_table
 
 SPREAD = 0.3
@@ -63,7 +63,7 @@ def main() -> None:
     rng = np.random.default_rng(1000)
     print("| pair | half | transferred optimum, log10(lr) | regret there | 5 points around it |")
     print("|---|---|---:|---:|---:|")
-    for half, pairs in (("issue's", PAIRS), ("held out", HELD_OUT)):
+    for half, pairs in (("issue's", PAIRS), ("held out", HELD_OUT), ("fresh", FRESH)):
         for label, earlier, new, mirrored in pairs:
             centre = transferred_optimum(earlier, new, mirrored)
             there = lr_table(new).optimum - lr_table(new).score({"lr": 10**centre})
