@@ -7,7 +7,7 @@ and batch order), and writes validation accuracies to ``bench/lr_tables.json``.
 one seed's curve (drawn per evaluation) interpolated in log learning rate, its
 truth the mean over seeds; so the noise is the training's own.
 
-Run (about 20 minutes on 2 cores):
+Run (about 40 minutes on 2 cores for every setting; --settings picks some):
     .venv/bin/python bench/bench_lr_tables.py [--data-dir DIR] [--seeds 3]
 """
 
