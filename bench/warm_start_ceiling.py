@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
 from bench_warm_start import FRESH, HELD_OUT, PAIRS, batch_factor
-from problems import lr_table
+from problems import Problem, lr_table
 
 SPREAD = 0.3
 DRAWS = 20_000
@@ -46,9 +46,8 @@ def transferred_optimum(earlier: str, new: str, mirrored: bool) -> float:
     return float(np.clip(best + math.log10(batch_factor(earlier, new)), LOW, HIGH))
 
 
-def design_regret(new: str, centre: float, rng: np.random.Generator) -> float:
+def design_regret(table: Problem, centre: float, rng: np.random.Generator) -> float:
     """Mean regret of the best observed of 5 evenly spread rates around ``centre``."""
-    table = lr_table(new)
     start = min(max(centre - SPREAD, LOW), HIGH - 2 * SPREAD)
     rates = [10**g for g in np.linspace(start, start + 2 * SPREAD, 5)]
     truth = np.array([table.score({"lr": r}) for r in rates])
@@ -65,10 +64,10 @@ def main() -> None:
     print("|---|---|---:|---:|---:|")
     for half, pairs in (("issue's", PAIRS), ("held out", HELD_OUT), ("fresh", FRESH)):
         for label, earlier, new, mirrored in pairs:
-            centre = transferred_optimum(earlier, new, mirrored)
-            there = lr_table(new).optimum - lr_table(new).score({"lr": 10**centre})
+            centre, table = transferred_optimum(earlier, new, mirrored), lr_table(new)
+            there = table.optimum - table.score({"lr": 10**centre})
             print(f"| {label} | {half} | {centre:+.2f} | {there:.4f} "
-                  f"| {design_regret(new, centre, rng):.4f} |", flush=True)  # fmt: skip
+                  f"| {design_regret(table, centre, rng):.4f} |", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
