@@ -6,6 +6,7 @@ of every populate_space after the initial design is recorded (median and max).
 The GP's one-time graph build happens before the clock starts.
 
     .venv/bin/python bench/bench_suggest.py
+    .venv/bin/python bench/bench_suggest.py --warm-start   # warm-started from a cold search
     PYTHONPATH=/path/to/other/checkout .venv/bin/python bench/bench_suggest.py  # another tree
 """
 
@@ -105,12 +106,15 @@ SPACES: dict[str, Callable[[], kt.HyperParameters]] = {
 }
 
 
-def measure(space: Callable[[], kt.HyperParameters], directory: str) -> list[float]:
+def measure(space: Callable[[], kt.HyperParameters], directory: str,
+            warm: list | None = None) -> tuple[list[float], list]:  # fmt: skip
+    """(seconds per model-based suggestion, the search's (values, score) pairs)."""
     oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=TRIALS, seed=1000,
-                        hyperparameters=space())  # fmt: skip
+                        hyperparameters=space(), warm_start=[warm] if warm else ())  # fmt: skip
     oracle._set_project_dir(directory, "p")
     oracle.verbose = 0  # Keras Tuner's per-trial table is not the oracle's time
-    initial = oracle.options.initial_points(len(oracle.hyperparameters.space))
+    # A warm start has no initial design: its first trial is the earlier best.
+    initial = 1 if warm else oracle.options.initial_points(len(oracle.hyperparameters.space))
     times = []
     for step in range(TRIALS):
         start = time.perf_counter()
@@ -120,18 +124,27 @@ def measure(space: Callable[[], kt.HyperParameters], directory: str) -> list[flo
         oracle.update_trial(trial.trial_id, {"score": smooth(trial.hyperparameters.values)})
         trial.status = "COMPLETED"
         oracle.end_trial(trial)
-    return times
+    return times, [(dict(t.hyperparameters.values), t.score) for t in oracle.trials.values()]
+
+
+def earlier_search(space: Callable[[], kt.HyperParameters]) -> list:
+    """(values, score) pairs of a cold search of TRIALS trials: a warm start's source."""
+    with tempfile.TemporaryDirectory() as directory:
+        return measure(space, directory)[1]
 
 
 def main() -> None:
+    warm = "--warm-start" in sys.argv[1:]
     print(f"kt_lrsearch from {pathlib.Path(gp.__file__).parent}")
     gp.warm_up()
-    print(f"{TRIALS} trials per space; model-based suggestions only (after the initial design)")
+    print(f"{TRIALS} trials per space; model-based suggestions only (after the initial design)"
+          + (f"; warm-started from a cold search of {TRIALS} trials" if warm else ""))  # fmt: skip
     print("\n| space | median ms / suggestion | max ms |")
     print("|---|---:|---:|")
     for name, space in SPACES.items():
+        earlier = earlier_search(space) if warm else None
         with tempfile.TemporaryDirectory() as directory:
-            times = measure(space, directory)
+            times, _ = measure(space, directory, earlier)
         print(f"| {name} | {1000 * statistics.median(times):.0f} | {1000 * max(times):.0f} |")
 
 

@@ -41,7 +41,7 @@ import keras_tuner as kt
 from bench_suite import kt_space, paired_difference, run_kt
 from problems import Problem, lr_table, measured
 
-from kt_lrsearch import GPEIOracle, prior
+from kt_lrsearch import GPEIOracle
 from kt_lrsearch.warm_start import Rescaled
 
 # (label, earlier table, new table, mirror the earlier one)
@@ -131,10 +131,7 @@ def main() -> None:
     parser.add_argument("--no-scaling", action="store_true",
                         help="do not rescale earlier rates by the batch-size ratio")  # fmt: skip
     parser.add_argument("--half", choices=("issue", "held-out", "fresh", "both"), default="both")
-    parser.add_argument("--prior-points", type=float, default=prior.PRIOR_POINTS,
-                        help="the earlier shape's weight (prior.PRIOR_POINTS)")  # fmt: skip
     args = parser.parse_args()
-    prior.PRIOR_POINTS = args.prior_points  # read at each fit
     halves = {"issue": [("the issue's pairs", PAIRS)], "held-out": [("held out", HELD_OUT)],
               "fresh": [("fresh pairs", FRESH)]}  # fmt: skip
     halves["both"] = halves["issue"] + halves["held-out"]

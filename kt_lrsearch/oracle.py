@@ -80,11 +80,12 @@ class GPEIOracle(keras_tuner.Oracle):
             hangs the chief).
         warm_start: Earlier searches of a related task, each a kt_lrsearch run
             directory, a Keras Tuner project directory or a list of
-            ``(values, score)`` pairs (:mod:`kt_lrsearch.warm_start`). Their
-            GP's posterior mean becomes the new GP's prior mean, with a fitted
-            offset and scale (:mod:`kt_lrsearch.prior`); the first trial is the
-            earlier best and there is no initial design. Only new trials count
-            towards ``max_trials``. Empty (the default): a cold search.
+            ``(values, score)`` pairs (:mod:`kt_lrsearch.warm_start`). They and
+            the new trials form one two-task GP whose relatedness is averaged
+            over what the new scores support (:mod:`kt_lrsearch.two_task`); the
+            first trial is the earlier best and there is no initial design. Only
+            new trials count towards ``max_trials``. Empty (the default): a
+            cold search.
 
     Attributes:
         options: The oracle's own options, a :class:`~kt_lrsearch.options.PolicyOptions`.

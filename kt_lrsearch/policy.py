@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from kt_lrsearch import acquisition, features, gp, prior, refine, space
+from kt_lrsearch import acquisition, features, gp, prior, refine, space, two_task
 from kt_lrsearch.options import PolicyOptions
 from kt_lrsearch.trial_rules import OK
 
@@ -38,7 +38,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 Snap = Callable[[FloatArray], FloatArray]
 IsTaken = Callable[[FloatArray], bool]
-Model = gp.GaussianProcess | features.FeatureGP | prior.PriorGP
+Model = gp.GaussianProcess | features.FeatureGP | two_task.AveragedGP
 
 # How many initial-design (Sobol) indices to try before giving up on finding an
 # unseen point there, and how many EI-ranked candidates before random fallback.
@@ -324,7 +324,8 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
     design, so the figures show it from the second trial on. With
     ``prior_mean`` (a warm start, :mod:`kt_lrsearch.prior`) there is no
     initial design: the first proposal is the earlier task's best point, and
-    the GP models the new scores around the earlier posterior mean.
+    the new scores are modelled jointly with the earlier ones
+    (:mod:`kt_lrsearch.two_task`).
 
     Args:
         obs: Finished trials, in trial order (the GP's sums depend on it).
@@ -338,13 +339,13 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
         is_taken: Whether a point's values were tried or are running.
         gp_features: Maps unit points to the GP's inputs (one-hot unordered
             choices, :mod:`kt_lrsearch.features`); None: the unit points.
-        prior_mean: The earlier task's posterior mean, or None (a cold search).
+        prior_mean: The earlier task's fitted GP, or None (a cold search).
     """
     model_scores = penalise(obs.frame, obs.ok, options.failure_penalty)
     post = None
     if obs.unit.shape[0]:
         model = (features.fit(obs.unit, model_scores, gp_features) if prior_mean is None
-                 else prior.fit(obs.unit, model_scores, gp_features, prior_mean))  # fmt: skip
+                 else two_task.fit(obs.unit, model_scores, prior_mean.earlier))  # fmt: skip
         candidates = candidate_set(obs, model_scores, options, dim=dim, seed=seed,
                                    trials_so_far=trials_so_far, snap=snap)  # fmt: skip
         xi = current_xi(options.margin(dim), options.xi_decay, trials_so_far, max_trials)

@@ -18,6 +18,7 @@ ALLOWED = {
     "refine": {"numpy"},
     "recommendation": {"numpy"},
     "prior": {"numpy", "kt_lrsearch"},
+    "two_task": {"numpy", "scipy", "kt_lrsearch"},  # the warm start's model, numpy + cho_solve
     "warm_start": set(),  # JSON files and pairs: no Keras Tuner
     "features": {"numpy", "kt_lrsearch"},
     "space": {"numpy", "tensorflow"},  # tensorflow only lazily, for the Sobol op

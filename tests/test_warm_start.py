@@ -178,3 +178,33 @@ def test_an_earlier_run_at_another_batch_size_is_rescaled(tmp_path) -> None:
     (at_32 / "config.json").write_text("{not json")
     with pytest.raises(WarmStartError, match=r"unreadable run configuration.*tuner instead"):
         search.warm_sources(config)
+
+
+def mixed_space() -> kt.HyperParameters:
+    hps = kt.HyperParameters()
+    hps.Float("learning_rate", 1e-4, 1e-1, sampling="log")
+    hps.Choice("optimizer", ["sgd", "adam", "rmsprop"])
+    hps.Int("depth", 1, 4)
+    return hps
+
+
+def mixed(values: dict) -> float:
+    bonus = {"sgd": 0.0, "adam": 0.05, "rmsprop": 0.02}[values["optimizer"]]
+    return peaked(values) + bonus - 0.01 * (values["depth"] - 3) ** 2
+
+
+def test_a_mixed_space_warm_start_reuses_the_earlier_kernel_through_one_hot_features(
+    tmp_path,
+) -> None:
+    """Unordered choices reach the two-task model through the earlier GP's features."""
+    earlier = make_oracle(str(tmp_path / "e"), mixed_space(), max_trials=8, seed=5)
+    run_loop(earlier, mixed, 8)
+    pairs = [(dict(t.hyperparameters.values), t.score) for t in earlier.trials.values()]
+    oracle = make_oracle(str(tmp_path / "o"), mixed_space(), max_trials=4, warm_start=[pairs])
+    trials = run_loop(oracle, mixed, 4)
+    assert len(trials) == 4
+    prior_mean = oracle._prior_mean(SpaceEncoder(oracle.hyperparameters))
+    assert prior_mean is not None and prior_mean.earlier.features is not None
+    assert prior_mean.earlier.inputs.shape[1] > 3  # the choice's three one-hot columns
+    keys = {tuple(sorted(t.hyperparameters.values.items())) for t in trials}
+    assert len(keys) == 4  # no repeated proposal
