@@ -79,14 +79,16 @@ def earlier_points(earlier: Sequence[EarlierTrial], encoder: SpaceEncoder,
     """
     rows = []
     for trial in earlier:
-        missing = [name for name in encoder.names if name not in trial.values]
+        hps = space.copy()
+        hps.values = {**hps.values, **trial.values}
+        # A conditional child the trial's own values switch off is not missing.
+        missing = sorted({hp.name for hp in encoder.tuned
+                          if hp.name not in trial.values and hps.is_active(hp)})  # fmt: skip
         if missing:
             raise WarmStartError(
                 f"warm start {trial.source}: a different search space (no {', '.join(missing)}"
                 f" in its trials, which have {', '.join(sorted(trial.values)) or 'nothing'})"
             )
-        hps = space.copy()
-        hps.values = {**hps.values, **trial.values}
         try:
             point = encoder.encode(hps)
         except (ValueError, TypeError):  # a Choice value this space does not offer

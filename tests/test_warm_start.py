@@ -208,3 +208,34 @@ def test_a_mixed_space_warm_start_reuses_the_earlier_kernel_through_one_hot_feat
     assert prior_mean.earlier.inputs.shape[1] > 3  # the choice's three one-hot columns
     keys = {tuple(sorted(t.hyperparameters.values.items())) for t in trials}
     assert len(keys) == 4  # no repeated proposal
+
+
+def test_a_conditional_space_warm_start_accepts_children_switched_off(tmp_path) -> None:
+    """Earlier trials of a conditional space name only their active children."""
+
+    def space() -> kt.HyperParameters:
+        hps = lr_space()
+        hps.Choice("model", ["mlp", "cnn"])
+        with hps.conditional_scope("model", ["mlp"]):
+            hps.Int("units", 16, 128, step=16)
+        with hps.conditional_scope("model", ["cnn"]):
+            hps.Int("filters", 8, 64, step=8)
+        return hps
+
+    def objective(values: dict) -> float:
+        return peaked(values) + 0.01 * values.get("filters", values.get("units", 0)) / 128
+
+    earlier = make_oracle(str(tmp_path / "e"), space(), max_trials=8, seed=5)
+    run_loop(earlier, objective, 8)
+    pairs = [(dict(t.hyperparameters.values), t.score) for t in earlier.trials.values()]
+    assert {frozenset(values) for values, _ in pairs} == {
+        frozenset({"learning_rate", "model", "units"}),
+        frozenset({"learning_rate", "model", "filters"}),
+    }
+    oracle = make_oracle(str(tmp_path / "o"), space(), max_trials=3, warm_start=[pairs])
+    assert len(run_loop(oracle, objective, 3)) == 3
+    # A hyperparameter that is active and absent is still a different space.
+    bad = [({"learning_rate": 0.01, "model": "cnn"}, 0.5)]
+    with pytest.raises(WarmStartError, match="no filters"):
+        oracle = make_oracle(str(tmp_path / "b"), space(), max_trials=3, warm_start=[bad])
+        run_loop(oracle, objective, 1)
