@@ -123,10 +123,13 @@ class TwoTaskGP:
         scale: s, the new task's scale over the earlier one's.
         level: What the new scores are centred on; None: their mean (fantasies
             keep the fitted model's, as gp.GaussianProcess keeps its standardiser).
+        base: The shared kernel among both tasks' inputs, (n0 + n, n0 + n), when
+            the caller has it (the grid's components all share it); None: computed.
     """
 
     def __init__(self, earlier: Earlier, unit: FloatArray, scores: FloatArray, rho: float,
-                 scale: float, level: float | None = None) -> None:  # fmt: skip
+                 scale: float, level: float | None = None,
+                 base: FloatArray | None = None) -> None:  # fmt: skip
         self.earlier, self.rho, self.scale = earlier, rho, scale
         self.unit = np.asarray(unit, dtype=np.float64)
         self.scores = np.asarray(scores, dtype=np.float64)
@@ -135,7 +138,9 @@ class TwoTaskGP:
         self.inputs = np.concatenate([earlier.inputs, earlier.gp_inputs(self.unit)])
         # Each observation's covariance factor with a new-task point: s rho or s^2.
         self._factor = np.r_[np.full(n0, scale * rho), np.full(n, scale**2)]
-        cov = self.covariance(stationary_kernel(earlier.hyperparameters, self.inputs, self.inputs))
+        if base is None:
+            base = stationary_kernel(earlier.hyperparameters, self.inputs, self.inputs)
+        cov = self.covariance(base)
         self._z = np.r_[earlier.z, (self.scores - self.level) / earlier.standardiser.scale]
         self._chol = linalg.cho_factor(cov, lower=True)
         self._alpha = linalg.cho_solve(self._chol, self._z)
@@ -235,7 +240,9 @@ def grid_log_prior() -> FloatArray:
 
 def fit(unit: FloatArray, scores: FloatArray, earlier: Earlier) -> AveragedGP:
     """The averaged two-task model of the new ``scores`` (n,) at unit points (n, d), n >= 1."""
-    parts = [TwoTaskGP(earlier, unit, scores, rho, scale)
+    inputs = np.concatenate([earlier.inputs, earlier.gp_inputs(np.asarray(unit, np.float64))])
+    base = stationary_kernel(earlier.hyperparameters, inputs, inputs)
+    parts = [TwoTaskGP(earlier, unit, scores, rho, scale, base=base)
              for rho in RHO_GRID for scale in SCALE_GRID]  # fmt: skip
     log_weight = np.array([p.log_evidence() for p in parts]) + grid_log_prior()
     weights = np.exp(log_weight - np.max(log_weight))
