@@ -2,18 +2,19 @@
 
 The earlier task (t = 0) and the new one (t = 1) share the earlier GP's fitted
 kernel ``k`` (:mod:`kt_lrsearch.kernel`: Matern-5/2, plus the quadratic trend
-with two or more input columns) and its noise variance ``s2``. On the earlier
-task's standardised scale:
+with two or more input columns) and its noise variance ``sigma^2``. On the
+earlier task's standardised scale:
 
     z_t(x) = c_t + f_t(x) + eps,       cov(f_u(x), f_t(x')) = T[u, t] k(x, x'),
     T = [[1, s rho], [s rho, s^2]],    c_0 ~ N(0, C0^2),  c_1 ~ N(0, C1^2),
-    eps ~ N(0, s2) on the earlier task and N(0, s^2 s2) on the new one,
+    eps ~ N(0, sigma^2) on the earlier task and N(0, s^2 sigma^2) on the new one,
 
-the intrinsic coregionalisation model with two tasks (Bonilla, Chai and Williams
-2007): the new landscape is ``s (rho f_0 + sqrt(1 - rho^2) g)`` with ``g`` an
-independent draw of the same GP, at its own level ``c_1``. New scores enter
-centred on their own mean, so ``c_1`` only has to absorb where the first few
-points happened to fall, not a change of level between the tasks.
+with ``C0 = EARLIER_LEVEL_SD`` and ``C1 = NEW_LEVEL_SD``. It is the intrinsic
+coregionalisation model with two tasks (Bonilla, Chai and Williams 2007): the new
+landscape is ``s (rho f_0 + sqrt(1 - rho^2) g)`` with ``g`` an independent draw
+of the same GP, at its own level ``c_1``. New scores enter centred on their own
+mean, so ``c_1`` only has to absorb where the first few points happened to fall,
+not a change of level between the tasks.
 
 ``rho`` (how related) and ``s`` (how much the scores move) are **averaged** over a
 grid, with weights prior x evidence, instead of fitted: with two to four new
@@ -27,7 +28,8 @@ as the evidence, with the earlier noise level, says the agreement is not chance.
 The policy sees the mixture's moment-matched mean and standard deviation.
 
 Measured against the earlier rule ``y = a + b m0 + r`` in docs/benchmarks.md
-("Warm start as a two-task GP"). Pure numpy; the earlier GP comes in fitted.
+("Warm start as a two-task GP"). NumPy and SciPy's Cholesky solves only; the
+earlier GP comes in fitted.
 """
 
 from __future__ import annotations
