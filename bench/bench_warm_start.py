@@ -19,7 +19,8 @@ without. The second table's pairs (the first's reversed, and a batch pair of the
 smaller network) are held out: choices were made on the first, and the held-out
 pairs only checked them (several times over the sessions, so they are no longer
 blind). ``--half fresh``: pairs with tables measured after every choice was made
-(``FRESH``), used to choose nothing.
+(``FRESH``). They chose nothing, but the two-task model was run on them twice (once
+per scale grid), so they are no longer blind either.
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python bench/bench_warm_start.py [--seeds 20] [--half issue]
 """
@@ -61,7 +62,7 @@ HELD_OUT = [
     ("unrelated: mirrored, batch 32", "resnet-e1-b32", "resnet-e1-b32", True),
 ]
 # Tables measured after every warm-start choice was made (the narrower network at
-# batch 64 and partners); these pairs have been used to choose nothing.
+# batch 64 and partners); they chose nothing, but have been seen three times.
 FRESH = [
     ("1 vs 3 epochs, narrower, batch 64", "small-e1-b64", "small-e3-b64", False),
     ("batch 32 vs 64, narrower", "small-e1-b32", "small-e1-b64", False),
