@@ -125,23 +125,21 @@ class TwoTaskGP:
         scale: s, the new task's scale over the earlier one's.
         level: What the new scores are centred on; None: their mean (fantasies
             keep the fitted model's, as gp.GaussianProcess keeps its standardiser).
-        base: The shared kernel among both tasks' inputs, (n0 + n, n0 + n), when
-            the caller has it (the grid's components all share it); None: computed.
+        shared: ``shared_kernel(earlier, unit)`` when the caller has it (the
+            grid's components all share it); None: computed here.
     """
 
     def __init__(self, earlier: Earlier, unit: FloatArray, scores: FloatArray, rho: float,
                  scale: float, level: float | None = None,
-                 base: FloatArray | None = None) -> None:  # fmt: skip
+                 shared: tuple[FloatArray, FloatArray] | None = None) -> None:  # fmt: skip
         self.earlier, self.rho, self.scale = earlier, rho, scale
         self.unit = np.asarray(unit, dtype=np.float64)
         self.scores = np.asarray(scores, dtype=np.float64)
         self.level = float(np.mean(self.scores)) if level is None else level
         n0, n = earlier.inputs.shape[0], self.unit.shape[0]
-        self.inputs = np.concatenate([earlier.inputs, earlier.gp_inputs(self.unit)])
+        self.inputs, base = shared_kernel(earlier, self.unit) if shared is None else shared
         # Each observation's covariance factor with a new-task point: s rho or s^2.
         self._factor = np.r_[np.full(n0, scale * rho), np.full(n, scale**2)]
-        if base is None:
-            base = stationary_kernel(earlier.hyperparameters, self.inputs, self.inputs)
         cov = self.covariance(base)
         self._z = np.r_[earlier.z, (self.scores - self.level) / earlier.standardiser.scale]
         self._chol = linalg.cho_factor(cov, lower=True)
@@ -178,11 +176,15 @@ class TwoTaskGP:
         unit_scale = self.earlier.standardiser.scale
         return self.level + unit_scale * (cross @ self._alpha), unit_scale * np.sqrt(var)
 
-    def condition_on(self, unit: FloatArray, scores: FloatArray) -> TwoTaskGP:
-        """The model with extra new-task observations (fantasies); rho, s and level kept."""
+    def condition_on(self, unit: FloatArray, scores: FloatArray,
+                     shared: tuple[FloatArray, FloatArray] | None = None) -> TwoTaskGP:  # fmt: skip
+        """The model with extra new-task observations (fantasies); rho, s and level kept.
+
+        ``shared``: ``shared_kernel`` of the extended points, when the caller has it.
+        """
         return TwoTaskGP(self.earlier, np.concatenate([self.unit, unit]),
                          np.concatenate([self.scores, scores]), self.rho, self.scale,
-                         self.level)  # fmt: skip
+                         self.level, shared)  # fmt: skip
 
 
 class AveragedGP:
@@ -229,7 +231,10 @@ class AveragedGP:
 
     def condition_on(self, unit: FloatArray, scores: FloatArray) -> AveragedGP:
         """Every component with extra observations (fantasies); weights kept."""
-        return AveragedGP([p.condition_on(unit, scores) for p in self.parts], self.weights)
+        first = self.parts[0]
+        shared = shared_kernel(first.earlier, np.concatenate([first.unit, unit]))
+        return AveragedGP([p.condition_on(unit, scores, shared) for p in self.parts],
+                          self.weights)  # fmt: skip
 
 
 def grid_log_prior() -> FloatArray:
@@ -240,11 +245,19 @@ def grid_log_prior() -> FloatArray:
     return (rho[:, None] + scale[None, :]).ravel()
 
 
+def shared_kernel(earlier: Earlier, unit: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Both tasks' GP inputs (n0 + n, D) and the kernel among them (n0 + n, n0 + n).
+
+    The same for every (rho, s): the grid's components take it from one call.
+    """
+    inputs = np.concatenate([earlier.inputs, earlier.gp_inputs(np.asarray(unit, np.float64))])
+    return inputs, stationary_kernel(earlier.hyperparameters, inputs, inputs)
+
+
 def fit(unit: FloatArray, scores: FloatArray, earlier: Earlier) -> AveragedGP:
     """The averaged two-task model of the new ``scores`` (n,) at unit points (n, d), n >= 1."""
-    inputs = np.concatenate([earlier.inputs, earlier.gp_inputs(np.asarray(unit, np.float64))])
-    base = stationary_kernel(earlier.hyperparameters, inputs, inputs)
-    parts = [TwoTaskGP(earlier, unit, scores, rho, scale, base=base)
+    shared = shared_kernel(earlier, unit)
+    parts = [TwoTaskGP(earlier, unit, scores, rho, scale, shared=shared)
              for rho in RHO_GRID for scale in SCALE_GRID]  # fmt: skip
     log_weight = np.array([p.log_evidence() for p in parts]) + grid_log_prior()
     weights = np.exp(log_weight - np.max(log_weight))
