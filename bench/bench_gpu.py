@@ -74,8 +74,11 @@ def epoch_table(ds, images: int, epochs: int, steps: tuple[int, ...]) -> list[di
     return rows
 
 
-def search(ds, train: int, val: int, trials: int) -> dict:
-    """A ``trials``-trial, one-epoch-per-trial search through Keras Tuner's loop."""
+def search(ds, train: int, val: int, trials: int, spe: int = 1) -> dict:
+    """A ``trials``-trial, one-epoch-per-trial search through Keras Tuner's loop.
+
+    ``spe`` is the ``steps_per_execution`` every trial's model is compiled with.
+    """
     import keras_tuner as kt
 
     from kt_lrsearch import data
@@ -86,7 +89,8 @@ def search(ds, train: int, val: int, trials: int) -> dict:
     y = tiled(ds.train.labels, train)
     xv = tiled(data.to_model_input(ds.validation.images), val)
     yv = tiled(ds.validation.labels, val)
-    hypermodel = LRHyperModel(1e-4, 1e-1, seed=42, training=TrainingConfig())
+    training = TrainingConfig(steps_per_execution=spe)
+    hypermodel = LRHyperModel(1e-4, 1e-1, seed=42, training=training)
     space = kt.HyperParameters()
     hypermodel.declare(space)
     oracle = kt.oracles.RandomSearchOracle(
@@ -109,7 +113,8 @@ def search(ds, train: int, val: int, trials: int) -> dict:
         wall = time.perf_counter() - start
         done = [t for t in oracle.trials.values() if t.score is not None]
         scores = [(t.hyperparameters.get("learning_rate"), t.score) for t in done]
-    result = {"train": train, "val": val, "trials": len(trial_s), "wall_s": wall,
+    result = {"steps_per_execution": spe, "train": train, "val": val,
+              "trials": len(trial_s), "wall_s": wall,
               "trial_s": trial_s, "lr_val_accuracy": scores}  # fmt: skip
     print(json.dumps(result), flush=True)
     return result
@@ -124,6 +129,11 @@ def main() -> None:
     parser.add_argument("--val", type=int, default=12_000)
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--steps", default="1,8", help="steps_per_execution settings")
+    parser.add_argument(
+        "--search-steps",
+        default="1",
+        help="steps_per_execution settings for the search, one search each",
+    )
     parser.add_argument("--out", help="folder for gpu.json")
     args = parser.parse_args()
 
@@ -142,7 +152,8 @@ def main() -> None:
     steps = tuple(int(s) for s in args.steps.split(","))
     result = {"backend": backend, "devices": devices,
               "epochs": epoch_table(ds, args.images, args.epochs, steps),
-              "search": search(ds, args.train, args.val, args.trials)}  # fmt: skip
+              "search": [search(ds, args.train, args.val, args.trials, int(spe))
+                         for spe in args.search_steps.split(",")]}  # fmt: skip
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.out:
         with open(os.path.join(args.out, "gpu.json"), "w") as f:
