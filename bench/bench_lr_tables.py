@@ -53,9 +53,19 @@ SETTINGS: dict[str, tuple[tuple[int, ...], int, int]] = {
     "small-e1-b32": ((16, 32), 1, 32),
     "small-e1-b64-n800": ((16, 32), 1, 64),
     "resnet-e1-b64": ((16, 32, 64), 1, 64),
+    # Partners for a second blind set of warm-start pairs (bench_warm_start.py
+    # --half blind), written down before they were measured.
+    "small-e2-b32": ((16, 32), 2, 32),
+    "small-e1-b16": ((16, 32), 1, 16),
+    "small-e1-b32-n800": ((16, 32), 1, 32),
+    "wide-e1-b32": ((32, 64), 1, 32),
 }
 # Settings trained on a stratified subset of the training images.
-TRAIN_LIMITS: dict[str, int] = {"resnet-e1-b128-n800": 800, "small-e1-b64-n800": 800}
+TRAIN_LIMITS: dict[str, int] = {
+    "resnet-e1-b128-n800": 800,
+    "small-e1-b64-n800": 800,
+    "small-e1-b32-n800": 800,
+}
 
 
 def measure(name: str, seeds: int, ds: data.Dataset) -> dict:

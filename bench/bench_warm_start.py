@@ -20,7 +20,9 @@ smaller network) are held out: choices were made on the first, and the held-out
 pairs only checked them (several times over the sessions, so they are no longer
 blind). ``--half fresh``: pairs with tables measured after every choice was made
 (``FRESH``). They chose nothing, but the two-task model was run on them twice (once
-per scale grid), so they are no longer blind either.
+per scale grid), so they are no longer blind either. ``--half blind``: a second
+fresh set (``BLIND``), its pairs written down before its four new tables were
+measured.
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python bench/bench_warm_start.py [--seeds 20] [--half issue]
 """
@@ -69,6 +71,15 @@ FRESH = [
     ("800 vs 2,755 images, narrower, batch 64", "small-e1-b64-n800", "small-e1-b64", False),
     ("narrower vs wider, batch 64", "small-e1-b64", "resnet-e1-b64", False),
     ("unrelated: mirrored, batch 64", "resnet-e1-b64", "resnet-e1-b64", True),
+]
+# A second blind set, written down before its four new tables were measured
+# (bench_lr_tables.py: small-e2-b32, small-e1-b16, small-e1-b32-n800, wide-e1-b32).
+BLIND = [
+    ("1 vs 2 epochs, narrower, batch 32", "small-e1-b32", "small-e2-b32", False),
+    ("batch 16 vs 32, narrower", "small-e1-b16", "small-e1-b32", False),
+    ("800 vs 2,755 images, narrower, batch 32", "small-e1-b32-n800", "small-e1-b32", False),
+    ("narrower vs wider, batch 32", "small-e1-b32", "wide-e1-b32", False),
+    ("unrelated: mirrored, 2 epochs", "small-e2-b32", "small-e2-b32", True),
 ]
 
 
@@ -131,10 +142,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--no-scaling", action="store_true",
                         help="do not rescale earlier rates by the batch-size ratio")  # fmt: skip
-    parser.add_argument("--half", choices=("issue", "held-out", "fresh", "both"), default="both")
+    parser.add_argument(
+        "--half", choices=("issue", "held-out", "fresh", "blind", "both"), default="both"
+    )
     args = parser.parse_args()
     halves = {"issue": [("the issue's pairs", PAIRS)], "held-out": [("held out", HELD_OUT)],
-              "fresh": [("fresh pairs", FRESH)]}  # fmt: skip
+              "fresh": [("fresh pairs", FRESH)], "blind": [("blind pairs", BLIND)]}  # fmt: skip
     halves["both"] = halves["issue"] + halves["held-out"]
     for title, pairs in halves[args.half]:
         rows = [pair_rows(*pair, args.seeds, scaling=not args.no_scaling) for pair in pairs]
