@@ -22,7 +22,8 @@ blind). ``--half fresh``: pairs with tables measured after every choice was made
 (``FRESH``). They chose nothing, but the two-task model was run on them twice (once
 per scale grid), so they are no longer blind either. ``--half blind``: a second
 fresh set (``BLIND``), its pairs written down before its four new tables were
-measured.
+measured; run once, on the kept two-task model (with and without the scaling
+rule), and used to choose nothing.
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python bench/bench_warm_start.py [--seeds 20] [--half issue]
 """
