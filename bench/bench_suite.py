@@ -6,7 +6,7 @@ measured learning-rate tables. Half of them are
 ``TUNE`` problems (the only ones a choice may be tuned on); the other half are
 ``HELD_OUT`` and are reported apart. ``HIGH_DIM`` (10 dimensions) is a check
 beyond the suite, in neither half, and so are the ``NOISY`` variants of some
-multi-dimensional problems, the ``FRESH`` problems (added after every choice was
+multi-dimensional problems, the ``FRESH`` and ``BLIND`` problems (added after every choice was
 made), and ``MEASURED`` (which measured setup and which
 rate: a mixed space with real training noise). Test functions are in
 ``landscapes.py``, the problem type and the measured tables in ``problems.py``.
@@ -270,6 +270,10 @@ FRESH: dict[str, Problem] = {
     "michalewicz2-20": Problem(box(_x(2), 0, math.pi), michalewicz, 1.801303, 20),
     **tables("small-e1-b32", "resnet-e1-b64", "small-e3-b64", "small-e1-b64-n800"),
 }
+# A second blind check (a later session): the tables measured for the second blind
+# set of warm-start pairs, run once on the code as it was, used to choose nothing.
+BLIND: dict[str, Problem] = tables("small-e2-b32", "small-e1-b16", "small-e1-b32-n800",
+                                   "wide-e1-b32")  # fmt: skip
 
 
 # A check in neither half: a drop-in user's mixed space with real training noise.
@@ -340,6 +344,7 @@ def main() -> None:
               ("beyond the suite (10 dimensions, in neither half)", HIGH_DIM),
               ("noisy variants (in neither half)", NOISY),
               ("fresh problems (in neither half, added after the choices)", FRESH),
+              ("blind problems (in neither half, a second fresh set)", BLIND),
               ("measured setups, a mixed space (in neither half)", MEASURED))  # fmt: skip
     for half, problems in groups:
         chosen = {n: p for n, p in problems.items() if not args.problems or n in args.problems}
