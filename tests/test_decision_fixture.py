@@ -4,7 +4,11 @@ tests/fixtures/decisions.json.gz holds populate_space calls recorded by
 tests/fixtures/record_decisions.py (1-D and mixed spaces, failures, diverged
 scores, running trials, reloads). Each case rebuilds an oracle from the saved
 oracle and trial states, asks it again, and compares: the values exactly, the
-figure arrays' sums to 1e-9 (they come from an L-BFGS fit in float64).
+figure arrays' sums to a relative 1e-4. They come from an L-BFGS fit in float64
+whose arithmetic depends on the CPU (oneDNN picks kernels by instruction set):
+on an AMD EPYC, against a fixture recorded on another machine, every proposal was
+identical and the sums differed by up to 9.6e-6 (log EI, 2-D Branin), 2.1e-6
+(std) and 3.6e-7 (mean). A change of the model moves them by far more.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ def rebuild(case: dict[str, Any], directory: pathlib.Path) -> GPEIOracle:
 
 def close(actual: Any, expected: Any) -> bool:
     if isinstance(expected, float) and isinstance(actual, float):
-        return actual == pytest.approx(expected, rel=1e-9, abs=1e-12)
+        return actual == pytest.approx(expected, rel=1e-4, abs=1e-12)
     if isinstance(expected, list) and isinstance(actual, list) and len(actual) == len(expected):
         return all(close(a, e) for a, e in zip(actual, expected, strict=True))
     return actual == expected
