@@ -155,6 +155,23 @@ class DecisionView:
                                         self.obs_mean, ok, direction=self.direction,
                                         rule=rule, obs_scores=self.obs_scores)  # fmt: skip
 
+    def recommended_trial_id(self) -> str | None:
+        """The trial the recommendation names, or None when it names no tried value.
+
+        None also where there is no recommendation (not a 1-D numeric search,
+        or no model yet). The default rule picks the best measured trial inside
+        the model's range, so this is that trial when one lies there.
+        """
+        advice = self.recommend()
+        if advice is None:
+            return None
+        name = self.names[0]
+        for trial_id, values, status in zip(self.obs_trial_ids, self.obs_values,
+                                            self.obs_status, strict=True):  # fmt: skip
+            if status == trial_rules.OK and values.get(name) == advice.value:
+                return trial_id
+        return None
+
     @functools.cached_property
     def slices(self) -> tuple[AxisSlice, ...]:
         """The per-axis slices (see the class docstring), computed once."""

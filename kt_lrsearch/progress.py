@@ -66,9 +66,12 @@ class TrialLog:
         )
         atomic_write_text(self.path, json.dumps(self.durations, indent=1))
         done = len([t for t in oracle.trials.values() if t.status != "RUNNING"])
-        best = oracle.get_best_trials(1)
-        ok = best and trial_rules.outcome(best[0].status, best[0].score) == trial_rules.OK
-        best_score = best[0].score if ok else math.nan
+        # The best score so far (get_best_trials puts the model's pick first,
+        # which need not hold the highest score).
+        trials = list(oracle.trials.values())
+        best = trial_rules.best_index([t.status for t in trials], [t.score for t in trials],
+                                      oracle.objective.direction)  # fmt: skip
+        best_score = trials[best].score if best is not None else math.nan
         lr = trial.hyperparameters.values.get("learning_rate", math.nan)
         bar = "#" * done + "." * max(self.max_trials - done, 0)
         self.echo(
