@@ -171,6 +171,7 @@ DUPLICATES: dict[str, int] = {}
 
 
 def run_kt(oracle: kt.Oracle, problem: Problem, seed: int, workdir: str) -> tuple[float, list]:
+    """Drives ``oracle`` for the problem's budget: (truth at the best observed trial, seconds)."""
     oracle._set_project_dir(workdir, "bench")
     oracle.verbose = 0
     observe = problem.observer(seed)
@@ -190,8 +191,7 @@ def run_kt(oracle: kt.Oracle, problem: Problem, seed: int, workdir: str) -> tupl
         oracle.update_trial(trial.trial_id, {"score": observed[-1]})
         trial.status = "COMPLETED"
         oracle.end_trial(trial)
-    # What a user keeps: for Keras Tuner's own oracles the best observed trial.
-    return problem.score(oracle.get_best_trials(1)[0].hyperparameters.values), seconds
+    return truth[int(np.argmax(observed))], seconds
 
 
 def run_optuna(sampler: Any, problem: Problem, seed: int) -> tuple[float, list]:
@@ -222,7 +222,10 @@ def peers(problem: Problem, seed: int, workdir: str,
             oracle = make(objective=kt.Objective("score", "max"), max_trials=problem.budget,
                           seed=seed, hyperparameters=kt_space(problem.specs),
                           **options)  # fmt: skip
-            return run_kt(oracle, problem, seed, os.path.join(workdir, label))
+            _, seconds = run_kt(oracle, problem, seed, os.path.join(workdir, label))
+            # What a user keeps; for Keras Tuner's own oracles the best observed trial.
+            kept = oracle.get_best_trials(1)[0].hyperparameters.values
+            return problem.score(kept), seconds
 
         return run
 
