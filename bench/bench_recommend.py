@@ -53,8 +53,9 @@ def one_search(problem: Problem, seed: int, workdir: str) -> dict[str, object]:
                         num_initial_points=1, seed=seed,
                         hyperparameters=kt_space(problem.specs))  # fmt: skip
     run_kt(oracle, problem, seed, workdir)  # the suite's protocol loop and observations
-    noisy = oracle.get_best_trials(1)[0].hyperparameters.values["lr"]  # best observed score
     view = oracle.decision_view()
+    # The best observed score (get_best_trials now hands back the kept rule's pick).
+    noisy = view.obs_values[view.best_index]["lr"]
     ok = np.asarray(view.obs_status) == "COMPLETED"
 
     def pick(rule: str, within: bool) -> recommendation.Recommendation:
