@@ -8,9 +8,10 @@ earlier landscape (its trials are what a user would pass as --warm-start), then
 on the new landscape a warm-started search of 5 evaluations and cold searches of
 5 and 10. Regret: the new landscape's true best (mean over seeds) minus the truth
 at the search's answer, scored twice: the best observed trial (Keras Tuner's
-``get_best_trials``) and the recommendation ``cli.py search`` reports (issue 13's
-rule: the best measured trial inside the model's range, from the same GP the
-warm start informs). Seeds 1000 apart; the earlier search uses seed + 500.
+rule) and the recommendation ``cli.py search`` reports (issue 13's rule: the best
+measured trial inside the model's range, from the same GP the warm start
+informs), which ``GPEIOracle.get_best_trials`` now hands back when it is a
+tried rate. Seeds 1000 apart; the earlier search uses seed + 500.
 
 When the two tables were measured at different batch sizes the earlier rates are
 multiplied by new / earlier batch size (``warm_start.Rescaled``, the linear
