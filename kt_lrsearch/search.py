@@ -125,7 +125,9 @@ def _search_locked(config: SearchConfig, run_dir: pathlib.Path, echo: Callable[[
     drawn = redraw_missing_figures(lambda: _oracle(config, [], earlier),
                                    list(oracle.trials.values()), run_dir / PLOTS)  # fmt: skip
     if drawn:
-        echo(f"drew {len(drawn)} iteration figure(s) an interrupted run had not written")
+        # Missing after a kill, or the last figure of a run whose budget was extended
+        # (it had shown no next point; run_config removes it).
+        echo(f"drew {len(drawn)} iteration figure(s) missing from the run directory")
     advice = recommend(oracle, echo)
     final = final_evaluation(oracle, hypermodel, config, dataset, run_dir, echo,
                              learning_rate=advice.value if advice else None)  # fmt: skip
