@@ -67,8 +67,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=40)
     parser.add_argument("--problems", nargs="+", required=True, choices=sorted(PROBLEMS))
     args = parser.parse_args()
-    print(f"\nmean regret over {args.seeds} seeds; each rule minus best observed, "
-          "paired: mean +- standard error\n")  # fmt: skip
+    print(f"\nmean regret over {args.seeds} seeds; the last column is get_best_trials minus "
+          "best observed, paired: mean +- standard error\n")  # fmt: skip
     print("| problem | " + " | ".join(RULES) + " | get_best_trials - best observed |")
     print("|---|" + "---:|" * (len(RULES) + 1))
     for name in args.problems:
