@@ -63,6 +63,11 @@ class SpaceEncoder:
                 if isinstance(hp, hp_module.Choice) and not hp.ordered
                 and len(hp.values) >= 3}  # fmt: skip
 
+    def is_box(self) -> bool:
+        """Whether every tuned hyperparameter is a Float or an Int without conditions."""
+        return all(isinstance(hp, (hp_module.Float, hp_module.Int)) and not hp.conditions
+                   for hp in self.tuned)  # fmt: skip
+
     def conditional_axes(self) -> tuple[int, ...]:
         """Axes whose hyperparameter has conditions (inactive in some trials)."""
         return tuple(axis for axis, hp in enumerate(self.tuned) if hp.conditions)

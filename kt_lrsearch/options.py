@@ -54,6 +54,7 @@ class PolicyOptions:
     xi: float | None = None
     xi_decay: bool = True
     refine: bool = True
+    trust_region: bool = True
     min_distance: float = 0.01
     failure_penalty: float = 0.5
     ei_stop_threshold: float | None = None
@@ -68,7 +69,7 @@ class PolicyOptions:
         check_float("ei_stop_threshold", self.ei_stop_threshold, 0.0, allow_none=True)
         # Plain Python types: the options go into oracle.json.
         for name, kind in (("grid_size", int), ("num_candidates", int), ("xi_decay", bool),
-                           ("refine", bool), ("min_distance", float),
+                           ("refine", bool), ("trust_region", bool), ("min_distance", float),
                            ("failure_penalty", float)):  # fmt: skip
             object.__setattr__(self, name, kind(getattr(self, name)))
         for name in ("xi", "ei_stop_threshold"):

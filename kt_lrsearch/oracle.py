@@ -72,6 +72,9 @@ class GPEIOracle(keras_tuner.Oracle):
         xi_decay: Decay ``xi`` to 0 over ``max_trials`` (True), or keep it.
         refine: In more than one dimension, polish the best candidates by a
             local search on the acquisition (:mod:`kt_lrsearch.refine`).
+        trust_region: In a space of two or more Floats and Ints without
+            conditions, propose the second half of the model-based trials
+            inside TuRBO's trust region (:mod:`kt_lrsearch.trust_region`).
         callbacks: Objects with ``on_trial_end(oracle, trial)``, called after
             each trial is recorded (see :mod:`kt_lrsearch.callbacks`), and
             optionally ``on_trial_begin(oracle, trial)``, called when a trial
@@ -117,6 +120,7 @@ class GPEIOracle(keras_tuner.Oracle):
         ei_stop_threshold: float | None = None,
         xi_decay: bool = True,
         refine: bool = True,
+        trust_region: bool = True,
         callbacks: Sequence[Any] = (),
         warm_start: Sequence[warm_start_module.Source] = (),
     ) -> None:
@@ -125,6 +129,7 @@ class GPEIOracle(keras_tuner.Oracle):
         self.options = PolicyOptions(
             num_initial_points=num_initial_points, grid_size=grid_size,
             num_candidates=num_candidates, xi=xi, xi_decay=xi_decay, refine=refine,
+            trust_region=trust_region,
             min_distance=min_distance,
             failure_penalty=failure_penalty, ei_stop_threshold=ei_stop_threshold,
         )  # fmt: skip
@@ -316,7 +321,7 @@ class GPEIOracle(keras_tuner.Oracle):
                 trials_so_far=len(self.trials), max_trials=self.max_trials, snap=encoder.snap,
                 is_taken=lambda point: self._is_taken(encoder.decode(point)),
                 gp_features=_gp_features(encoder),
-                prior_mean=self._prior_mean(encoder),
+                prior_mean=self._prior_mean(encoder), boxable=encoder.is_box(),
             )  # fmt: skip
         values, unit, reason = self._proposal(decision, encoder)
         view = observations.view(decision, encoder, finished, pending, direction=direction,

@@ -30,7 +30,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from kt_lrsearch import acquisition, features, gp, prior, refine, space, two_task
+from kt_lrsearch import acquisition, features, gp, prior, refine, space, trust_region, two_task
 from kt_lrsearch.options import PolicyOptions
 from kt_lrsearch.trial_rules import OK
 
@@ -193,13 +193,15 @@ def global_candidates(options: PolicyOptions, *, dim: int, seed: int,
 
 
 def candidate_set(obs: Observations, model_scores: FloatArray, options: PolicyOptions, *,
-                  dim: int, seed: int, trials_so_far: int, snap: Snap) -> FloatArray:  # fmt: skip
+                  dim: int, seed: int, trials_so_far: int, snap: Snap,
+                  box: trust_region.Box | None = None) -> FloatArray:  # fmt: skip
     """(m, d) candidates: the dense 1-D grid, or Sobol plus points around the best.
 
     In 1-D the grid is uniform in the unit embedding (log-spaced rates). In
     more dimensions, ``num_candidates`` scrambled-Sobol points plus
     ``num_candidates // 4`` local ones around the best ``LOCAL_CENTRES``
-    observations, reseeded at each step.
+    observations, reseeded at each step; with a trust region ``box`` the
+    Sobol points are spread over the box and the local ones clipped into it.
     """
     if dim == 1:
         return global_candidates(options, dim=dim, seed=seed, snap=snap)
@@ -211,20 +213,25 @@ def candidate_set(obs: Observations, model_scores: FloatArray, options: PolicyOp
         scale=LOCAL_SCALE,
         seed=seed * 7919 + trials_so_far,
     )
+    if box is not None:
+        sobol, local = box.spread(sobol), box.clip(local)
     return snap(np.concatenate([sobol, local]))
 
 
 def posterior(model: Model, obs: Observations, model_scores: FloatArray,
               pending: FloatArray, candidates: FloatArray, *, xi: float,
               min_distance: float, snap: Snap | None = None,
-              seed: tuple[int, ...] = (0,)) -> Posterior:  # fmt: skip
+              seed: tuple[int, ...] = (0,),
+              box: trust_region.Box | None = None) -> Posterior:  # fmt: skip
     """The fantasised GP and log-EI over the candidates.
 
     ``xi`` is in units of the observations' standard deviation; the EI margin
     in score units is ``xi * scale`` of the GP's standardiser. With ``snap``
     and d > 1, the ``REFINE_STARTS`` best allowed candidates are refined by a
     local search on log-EI (:mod:`kt_lrsearch.refine`, seeded by ``seed``) and
-    the refined points are appended to the candidates.
+    the refined points are appended to the candidates. With a trust region
+    ``box``, points outside it (snapping can move them) are not allowed, and
+    the refinement sees them at log-EI -inf.
     """
     model = fantasise(model, pending)
     ok = obs.ok
@@ -240,12 +247,13 @@ def posterior(model: Model, obs: Observations, model_scores: FloatArray,
 
     def log_ei(points: FloatArray) -> FloatArray:
         mean, std = model.predict(points)
-        return acquisition.log_expected_improvement(mean, std, incumbent, xi=margin)
+        value = acquisition.log_expected_improvement(mean, std, incumbent, xi=margin)
+        return np.where(trust_region.inside(box, points), value, -np.inf)
 
     taken = np.concatenate([obs.unit, pending])
     mean, std = model.predict(candidates)
     scores = acquisition.log_expected_improvement(mean, std, incumbent, xi=margin)
-    allowed = allowed_mask(candidates, taken, min_distance)
+    allowed = allowed_mask(candidates, taken, min_distance) & trust_region.inside(box, candidates)
     if snap is not None and candidates.shape[1] > 1:
         starts = candidates[rank_candidates(scores, allowed)[:REFINE_STARTS]]
         refined, refined_scores = refine.refine(log_ei, starts, snap=snap, seed=seed)
@@ -253,7 +261,8 @@ def posterior(model: Model, obs: Observations, model_scores: FloatArray,
         candidates = np.concatenate([candidates, refined])
         mean, std = np.concatenate([mean, refined_mean]), np.concatenate([std, refined_std])
         scores = np.concatenate([scores, refined_scores])
-        allowed = np.concatenate([allowed, allowed_mask(refined, taken, min_distance)])
+        in_box = trust_region.inside(box, refined)
+        allowed = np.concatenate([allowed, allowed_mask(refined, taken, min_distance) & in_box])
     return Posterior(candidates=candidates, mean=mean, std=std, log_ei=scores, allowed=allowed,
                      incumbent=incumbent if ok.any() else None, model=model,
                      reference=incumbent, margin=margin, centre=centre,
@@ -317,7 +326,8 @@ def warm_first_point(prior_mean: prior.PriorMean, pending: FloatArray, *, snap: 
 def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, dim: int,
            seed: int, trials_so_far: int, max_trials: int | None, snap: Snap,
            is_taken: IsTaken, gp_features: features.Features | None = None,
-           prior_mean: prior.PriorMean | None = None) -> Decision:  # fmt: skip
+           prior_mean: prior.PriorMean | None = None,
+           boxable: bool = False) -> Decision:  # fmt: skip
     """The next point: initial design first, then the EI maximiser.
 
     The GP is fitted whenever there is an observation, also during the initial
@@ -340,19 +350,26 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
         gp_features: Maps unit points to the GP's inputs (one-hot unordered
             choices, :mod:`kt_lrsearch.features`); None: the unit points.
         prior_mean: The earlier task's fitted GP, or None (a cold search).
+        boxable: Every axis is a Float or Int without conditions: a cold search
+            with ``options.trust_region`` then proposes its second half's trials
+            inside :mod:`kt_lrsearch.trust_region`'s box (d >= 2).
     """
     model_scores = penalise(obs.frame, obs.ok, options.failure_penalty)
     post = None
     if obs.unit.shape[0]:
         model = (features.fit(obs.unit, model_scores, gp_features) if prior_mean is None
                  else two_task.fit(obs.unit, model_scores, prior_mean.earlier))  # fmt: skip
+        box = (trust_region.region(obs.unit, obs.frame, obs.ok, model.hyperparameters.length_scale,
+                                   n_initial=options.initial_points(dim),
+                                   trials_so_far=trials_so_far, max_trials=max_trials)
+               if boxable and options.trust_region and prior_mean is None else None)  # fmt: skip
         candidates = candidate_set(obs, model_scores, options, dim=dim, seed=seed,
-                                   trials_so_far=trials_so_far, snap=snap)  # fmt: skip
+                                   trials_so_far=trials_so_far, snap=snap, box=box)  # fmt: skip
         xi = current_xi(options.margin(dim), options.xi_decay, trials_so_far, max_trials)
         post = posterior(model, obs, model_scores, pending, candidates, xi=xi,
                          min_distance=options.min_distance,
                          snap=snap if options.refine else None,
-                         seed=(seed, trials_so_far))  # fmt: skip
+                         seed=(seed, trials_so_far), box=box)  # fmt: skip
     if prior_mean is not None and post is None:
         point = warm_first_point(prior_mean, pending, snap=snap,
                                  min_distance=options.min_distance, is_taken=is_taken)  # fmt: skip

@@ -50,7 +50,7 @@ class GPEITuner(ModelReuseTuner):
         max_retries_per_trial: As in ``keras_tuner.BayesianOptimization``.
         max_consecutive_failed_trials: As in ``keras_tuner.BayesianOptimization``.
         grid_size, num_candidates, xi, min_distance, failure_penalty,
-        ei_stop_threshold, xi_decay, refine, callbacks, warm_start: GPEIOracle's
+        ei_stop_threshold, xi_decay, refine, trust_region, callbacks, warm_start: GPEIOracle's
             options.
         **kwargs: Passed to ``keras_tuner.Tuner``.
     """
@@ -76,6 +76,7 @@ class GPEITuner(ModelReuseTuner):
         ei_stop_threshold: float | None = None,
         xi_decay: bool = True,
         refine: bool = True,
+        trust_region: bool = True,
         callbacks: Sequence[Any] = (),
         warm_start: Sequence[Any] = (),
         **kwargs: Any,
@@ -99,6 +100,7 @@ class GPEITuner(ModelReuseTuner):
             ei_stop_threshold=ei_stop_threshold,
             xi_decay=xi_decay,
             refine=refine,
+            trust_region=trust_region,
             callbacks=callbacks,
             warm_start=warm_start,
         )

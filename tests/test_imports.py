@@ -16,6 +16,7 @@ HEAVY = ("tensorflow", "keras", "keras_tuner", "matplotlib", "click", "scipy")
 ALLOWED = {
     "acquisition": {"numpy"},
     "refine": {"numpy"},
+    "trust_region": {"numpy"},
     "recommendation": {"numpy"},
     "prior": {"numpy", "kt_lrsearch"},
     "two_task": {"numpy", "scipy", "kt_lrsearch"},  # the warm start's model, numpy + cho_solve
