@@ -3,7 +3,8 @@
 A change to GPEIOracle is measured by running only GPEIOracle (``bench_suite.py
 --peers GPEIOracle --per-seed``); every other peer's regret is a function of the
 seed alone, so its numbers from an earlier ``--per-seed`` run of the same seeds
-still hold. This prints the suite's table (mean regret of every peer, and
+still hold (a run of the other peers alone, ``--peers "Optuna GPSampler" ...``,
+serves too). This prints the suite's table (mean regret of every peer, and
 GPEIOracle minus the best other peer, paired per seed) with GPEIOracle's column
 taken from the newer run, for the problems both runs have.
 
@@ -30,10 +31,12 @@ def merged(peers: list[str], gpei: str) -> list[tuple[str, dict[str, list[float]
         for problem, regrets in per_seed_records(path):
             if problem not in new:
                 continue
-            if len(new[problem]) != len(regrets["GPEIOracle"]):
+            seeds = len(next(iter(regrets.values())))
+            if len(new[problem]) != seeds:
                 raise SystemExit(f"{problem}: {len(new[problem])} seeds in {gpei}, "
-                                 f"{len(regrets['GPEIOracle'])} in {path}")  # fmt: skip
-            out.append((problem, {**regrets, "GPEIOracle": new[problem]}))
+                                 f"{seeds} in {path}")  # fmt: skip
+            others = {name: r for name, r in regrets.items() if name != "GPEIOracle"}
+            out.append((problem, {"GPEIOracle": new[problem], **others}))
     return out
 
 
