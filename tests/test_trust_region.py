@@ -141,6 +141,6 @@ def test_the_second_half_proposes_inside_the_box_and_the_first_half_anywhere() -
     np.testing.assert_array_equal(early.next_point, decision_2d(9, boxable=False)[1].next_point)
 
 
-@pytest.mark.parametrize("value", [None, 1, "yes"])
-def test_the_option_is_a_plain_bool(value) -> None:
-    assert PolicyOptions(trust_region=bool(value)).trust_region is bool(value)
+@pytest.mark.parametrize(("value", "stored"), [(0, False), (1, True), (np.bool_(True), True)])
+def test_the_option_is_stored_as_a_plain_bool_for_oracle_json(value, stored) -> None:
+    assert PolicyOptions(trust_region=value).trust_region is stored
