@@ -200,8 +200,7 @@ def candidate_set(obs: Observations, model_scores: FloatArray, options: PolicyOp
     In 1-D the grid is uniform in the unit embedding (log-spaced rates). In
     more dimensions, ``num_candidates`` scrambled-Sobol points plus
     ``num_candidates // 4`` local ones around the best ``LOCAL_CENTRES``
-    observations, reseeded at each step; with a trust region ``box`` the
-    Sobol points are spread over the box and the local ones clipped into it.
+    observations, reseeded at each step; in a trust region ``box``, spread over it and clipped.
     """
     if dim == 1:
         return global_candidates(options, dim=dim, seed=seed, snap=snap)
@@ -219,9 +218,8 @@ def candidate_set(obs: Observations, model_scores: FloatArray, options: PolicyOp
 
 
 def posterior(model: Model, obs: Observations, model_scores: FloatArray,
-              pending: FloatArray, candidates: FloatArray, *, xi: float,
-              min_distance: float, snap: Snap | None = None,
-              seed: tuple[int, ...] = (0,),
+              pending: FloatArray, candidates: FloatArray, *, xi: float, min_distance: float,
+              snap: Snap | None = None, seed: tuple[int, ...] = (0,),
               box: trust_region.Box | None = None) -> Posterior:  # fmt: skip
     """The fantasised GP and log-EI over the candidates.
 
@@ -230,8 +228,7 @@ def posterior(model: Model, obs: Observations, model_scores: FloatArray,
     and d > 1, the ``REFINE_STARTS`` best allowed candidates are refined by a
     local search on log-EI (:mod:`kt_lrsearch.refine`, seeded by ``seed``) and
     the refined points are appended to the candidates. With a trust region
-    ``box``, points outside it (snapping can move them) are not allowed, and
-    the refinement sees them at log-EI -inf.
+    ``box``, points outside it (snapping can move them) are not allowed (log-EI -inf).
     """
     model = fantasise(model, pending)
     ok = obs.ok
@@ -350,26 +347,29 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
         gp_features: Maps unit points to the GP's inputs (one-hot unordered
             choices, :mod:`kt_lrsearch.features`); None: the unit points.
         prior_mean: The earlier task's fitted GP, or None (a cold search).
-        boxable: Every axis is a Float or Int without conditions: a cold search
-            with ``options.trust_region`` then proposes its second half's trials
-            inside :mod:`kt_lrsearch.trust_region`'s box (d >= 2).
+        boxable: Every axis is a Float or Int without conditions: with ``options.trust_region``
+            a cold search's second half then stays in :mod:`kt_lrsearch.trust_region`'s box,
+            unless the box has no untried candidate (or EI stops there): then it looks everywhere.
     """
     model_scores = penalise(obs.frame, obs.ok, options.failure_penalty)
-    post = None
+    post = box = None
     if obs.unit.shape[0]:
         model = (features.fit(obs.unit, model_scores, gp_features) if prior_mean is None
                  else two_task.fit(obs.unit, model_scores, prior_mean.earlier))  # fmt: skip
+        xi = current_xi(options.margin(dim), options.xi_decay, trials_so_far, max_trials)
+
+        def search(region: trust_region.Box | None) -> Posterior:
+            candidates = candidate_set(obs, model_scores, options, dim=dim, seed=seed, snap=snap,
+                                       trials_so_far=trials_so_far, box=region)  # fmt: skip
+            return posterior(model, obs, model_scores, pending, candidates, xi=xi, box=region,
+                             min_distance=options.min_distance, seed=(seed, trials_so_far),
+                             snap=snap if options.refine else None)  # fmt: skip
+
         box = (trust_region.region(obs.unit, obs.frame, obs.ok, model.hyperparameters.length_scale,
                                    n_initial=options.initial_points(dim),
                                    trials_so_far=trials_so_far, max_trials=max_trials)
                if boxable and options.trust_region and prior_mean is None else None)  # fmt: skip
-        candidates = candidate_set(obs, model_scores, options, dim=dim, seed=seed,
-                                   trials_so_far=trials_so_far, snap=snap, box=box)  # fmt: skip
-        xi = current_xi(options.margin(dim), options.xi_decay, trials_so_far, max_trials)
-        post = posterior(model, obs, model_scores, pending, candidates, xi=xi,
-                         min_distance=options.min_distance,
-                         snap=snap if options.refine else None,
-                         seed=(seed, trials_so_far), box=box)  # fmt: skip
+        post = search(box)
     if prior_mean is not None and post is None:
         point = warm_first_point(prior_mean, pending, snap=snap,
                                  min_distance=options.min_distance, is_taken=is_taken)  # fmt: skip
@@ -385,6 +385,9 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
                             model_scores, post)  # fmt: skip
         return Decision(PROPOSE, point, "", True, model_scores, post)
     outcome, point, reason = acquire(post, options.ei_stop_threshold, is_taken)
+    if outcome != PROPOSE and box is not None:  # tried out or stopped in the box: look everywhere
+        post = search(None)
+        outcome, point, reason = acquire(post, options.ei_stop_threshold, is_taken)
     return Decision(outcome, point, reason, False, model_scores, post)
 
 

@@ -152,3 +152,13 @@ def test_the_trust_region_changes_only_a_numeric_spaces_second_half(tmp_path) ->
     mixed.Choice("k", [0, 1, 2])
     on, off = (_box_search(tmp_path, f"mix{flag}", mixed, trust_region=flag) for flag in (1, 0))
     assert on == off
+
+
+def test_a_small_integer_space_is_searched_to_the_last_point_with_the_box(tmp_path) -> None:
+    """When the box holds only tried points, the search looks everywhere (it used to stop)."""
+    hps = kt.HyperParameters()
+    hps.Int("a", 1, 3)
+    hps.Int("b", 1, 3)
+    oracle = make_oracle(str(tmp_path / "ints"), hps, max_trials=9)
+    trials = run_loop(oracle, lambda v: -((v["a"] - 2) ** 2) - 0.5 * (v["b"] - 3) ** 2, 9)
+    assert len({(t.hyperparameters["a"], t.hyperparameters["b"]) for t in trials}) == 9
