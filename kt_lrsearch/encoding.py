@@ -65,8 +65,7 @@ class SpaceEncoder:
 
     def is_box(self) -> bool:
         """Whether every tuned hyperparameter is a Float or an Int without conditions."""
-        return all(isinstance(hp, (hp_module.Float, hp_module.Int)) and not hp.conditions
-                   for hp in self.tuned)  # fmt: skip
+        return all(is_numeric(hp) and not hp.conditions for hp in self.tuned)
 
     def conditional_axes(self) -> tuple[int, ...]:
         """Axes whose hyperparameter has conditions (inactive in some trials)."""
@@ -209,7 +208,7 @@ def value_at(hp: hp_module.HyperParameter, prob: float) -> Any:
     (Keras Tuner 1.4); a trial never gets a value outside its declared range.
     """
     value = hp.prob_to_value(min(max(prob, 0.0), math.nextafter(1.0, 0.0)))
-    if isinstance(hp, (hp_module.Int, hp_module.Float)):
+    if is_numeric(hp):
         value = min(max(value, hp.min_value), hp.max_value)
     return value
 
@@ -253,6 +252,11 @@ def _cells(key: str) -> _Cells:
     """The cells of a hyperparameter, built once per process for each configuration."""
     kind, config = json.loads(key)
     return _Cells(getattr(hp_module, kind).from_config(config))
+
+
+def is_numeric(hp: hp_module.HyperParameter) -> bool:
+    """A Float or an Int (a numeric Choice is not: its values are listed, not a range)."""
+    return isinstance(hp, (hp_module.Float, hp_module.Int))
 
 
 def is_continuous(hp: hp_module.HyperParameter) -> bool:

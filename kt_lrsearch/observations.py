@@ -21,7 +21,7 @@ from keras_tuner.engine import trial as trial_module
 
 from kt_lrsearch import encoding, policy, space, trial_rules
 from kt_lrsearch.decision_view import DecisionView
-from kt_lrsearch.encoding import SpaceEncoder, is_continuous
+from kt_lrsearch.encoding import SpaceEncoder, is_continuous, is_numeric
 from kt_lrsearch.policy import Decision, Observations
 from kt_lrsearch.slices import axis_slices
 from kt_lrsearch.warm_start import EarlierTrial, WarmStartError
@@ -123,7 +123,7 @@ def view(decision: Decision, encoder: SpaceEncoder, finished: FinishedTrials,
     d = encoder.dim
     post = decision.posterior
     candidates = post.candidates if post else np.empty((0, d))
-    numeric = d == 1 and _is_numeric(encoder.tuned[0])
+    numeric = d == 1 and is_numeric(encoder.tuned[0])
     name = encoder.names[0] if d == 1 else ""
     empty = np.empty(0)
     log_ei = post.log_ei if post else empty
@@ -170,10 +170,6 @@ def _noise_sd(model: policy.Model) -> float:
 
 def _observed_x(finished: FinishedTrials, name: str) -> FloatArray:
     return np.array([v.get(name, np.nan) for v in finished.values], float)
-
-
-def _is_numeric(hp: hp_module.HyperParameter) -> bool:
-    return isinstance(hp, (hp_module.Float, hp_module.Int))
 
 
 def _column_values(encoder: SpaceEncoder, unit: FloatArray) -> FloatArray:

@@ -19,7 +19,7 @@ from keras_tuner.engine import hyperparameters as hp_module
 
 from kt_lrsearch import encoding, policy, space
 from kt_lrsearch.decision_view import AxisSlice
-from kt_lrsearch.encoding import SpaceEncoder, is_continuous
+from kt_lrsearch.encoding import SpaceEncoder, is_continuous, is_numeric
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -50,11 +50,7 @@ def axis_slices(post: policy.Posterior, encoder: SpaceEncoder, sign: float,
 
 def _is_line(hp: hp_module.HyperParameter) -> bool:
     """Drawn as a line: a continuous Float, or a numeric one with many values."""
-    return is_continuous(hp) or (_numeric(hp) and len(_values(hp)) > MAX_DISCRETE_VALUES)
-
-
-def _numeric(hp: hp_module.HyperParameter) -> bool:
-    return isinstance(hp, (hp_module.Int, hp_module.Float))
+    return is_continuous(hp) or (is_numeric(hp) and len(_values(hp)) > MAX_DISCRETE_VALUES)
 
 
 def _values(hp: hp_module.HyperParameter) -> list[Any]:
@@ -72,7 +68,7 @@ def _positions(hp: hp_module.HyperParameter) -> tuple[FloatArray, FloatArray, tu
         return unit, x, ()
     values = _values(hp)
     unit = np.array([hp.value_to_prob(v) for v in values], dtype=np.float64)
-    if _numeric(hp):
+    if is_numeric(hp):
         return unit, np.array(values, dtype=np.float64), ()
     return unit, np.arange(len(values), dtype=np.float64), tuple(str(v) for v in values)
 
@@ -82,6 +78,6 @@ def _position(hp: hp_module.HyperParameter, values: dict[str, Any]) -> float:
     if hp.name not in values:
         return math.nan
     value = values[hp.name]
-    if _numeric(hp):
+    if is_numeric(hp):
         return float(value)
     return float(_values(hp).index(value))
