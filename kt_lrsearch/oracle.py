@@ -73,7 +73,7 @@ class GPEIOracle(keras_tuner.Oracle):
         refine: In more than one dimension, polish the best candidates by a
             local search on the acquisition (:mod:`kt_lrsearch.refine`).
         trust_region: In a space of two or more Floats and Ints without
-            conditions, propose the second half of the model-based trials
+            conditions, propose the last third of the model-based trials
             inside TuRBO's trust region (:mod:`kt_lrsearch.trust_region`).
         callbacks: Objects with ``on_trial_end(oracle, trial)``, called after
             each trial is recorded (see :mod:`kt_lrsearch.callbacks`), and

@@ -348,7 +348,7 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
             choices, :mod:`kt_lrsearch.features`); None: the unit points.
         prior_mean: The earlier task's fitted GP, or None (a cold search).
         boxable: Every axis is a Float or Int without conditions: with ``options.trust_region``
-            a cold search's second half then stays in :mod:`kt_lrsearch.trust_region`'s box,
+            a cold search's last third then stays in :mod:`kt_lrsearch.trust_region`'s box,
             unless the box has no untried candidate (or EI stops there): then it looks everywhere.
     """
     model_scores = penalise(obs.frame, obs.ok, options.failure_penalty)

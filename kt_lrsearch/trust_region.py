@@ -1,4 +1,4 @@
-"""A trust region for the second half of a search in two or more dimensions.
+"""A trust region for the last third of a search in two or more dimensions.
 
 TuRBO-1's rule (Eriksson et al., 2019, "Scalable global optimization via local
 Bayesian optimization", at batch size 1 and with the paper's constants): a box
@@ -10,13 +10,14 @@ trials in a row without one (an improvement beats the best so far by more than
 length scales over their geometric mean, so the box is long where the
 landscape is smooth.
 
-Unlike TuRBO, the box applies only to the **second half of the model-based
-trials** (the first half searches the whole space, as the decaying EI margin
+Unlike TuRBO, the box applies only to the **last third of the model-based
+trials** (the first two thirds search the whole space, as the decaying EI margin
 does: early trials explore, the last ones exploit), the GP is fitted on every
 observation, and EI stays the acquisition. Chosen on issue 12's tuning half
-against the box from the first model-based trial on and every other trial
-(docs/design.md). ``L`` is replayed from the finished trials in trial order,
-so a decision stays a pure function of the seed, the options and the trials.
+against the box from the first model-based trial on, on every other trial and
+in the second half (docs/design.md). ``L`` is replayed from the finished
+trials in trial order, so a decision stays a pure function of the seed, the
+options and the trials.
 Only in spaces of Float and Int hyperparameters without conditions: on the
 tuning half's mixed space (a Choice beside Floats and an Int) every box tried
 cost (docs/benchmarks.md), so spaces with a Choice or a condition keep the
@@ -75,12 +76,13 @@ def side(frame: FloatArray, ok: BoolArray, n_initial: int, dim: int) -> float:
     return length
 
 
-def in_second_half(trials_so_far: int, n_initial: int, max_trials: int | None) -> bool:
-    """Whether the next trial is in the second half of the model-based trials.
+def in_last_third(trials_so_far: int, n_initial: int, max_trials: int | None) -> bool:
+    """Whether the next trial is in the last third of the model-based trials.
 
-    ``trials_so_far >= (n_initial + max_trials) / 2``; never without a budget.
+    ``3 (trials_so_far - n_initial) >= 2 (max_trials - n_initial)``, in integers
+    so that a budget divisible by three splits exactly; never without a budget.
     """
-    return bool(max_trials) and 2 * trials_so_far >= n_initial + max_trials
+    return bool(max_trials) and 3 * (trials_so_far - n_initial) >= 2 * (max_trials - n_initial)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,11 +133,11 @@ def region(unit: FloatArray, frame: FloatArray, ok: BoolArray, length_scale: Flo
         length_scale: (d,) the fitted GP's length scales.
         n_initial: Size of the initial design.
         trials_so_far: Trials created so far.
-        max_trials: The budget, or None (no second half: None).
+        max_trials: The budget, or None (no last third: None).
     """
     if unit.shape[1] < 2 or not ok.any():
         return None
-    if not in_second_half(trials_so_far, n_initial, max_trials):
+    if not in_last_third(trials_so_far, n_initial, max_trials):
         return None
     centre = unit[ok][int(np.argmax(frame[ok]))]
     length = side(frame, ok, n_initial, unit.shape[1])

@@ -95,18 +95,20 @@ def test_the_box_is_clipped_to_the_cube_and_maps_points_into_itself() -> None:
     assert list(trust_region.inside(None, corners)) == [True, True, True]
 
 
-def test_the_region_is_for_the_second_half_of_the_model_based_trials_only() -> None:
-    assert not trust_region.in_second_half(10, 3, 20)  # 2 * 10 < 3 + 20
-    assert trust_region.in_second_half(12, 3, 20)
-    assert not trust_region.in_second_half(100, 3, None)  # no budget, no second half
+def test_the_region_is_for_the_last_third_of_the_model_based_trials_only() -> None:
+    assert not trust_region.in_last_third(14, 3, 20)  # 3 * 11 < 2 * 17
+    assert trust_region.in_last_third(15, 3, 20)
+    assert not trust_region.in_last_third(12, 3, 18)  # 15 model-based trials: the last 5
+    assert trust_region.in_last_third(13, 3, 18)
+    assert not trust_region.in_last_third(100, 3, None)  # no budget, no last third
     unit = np.array([[0.1, 0.1], [0.8, 0.2], [0.4, 0.6], [0.3, 0.3]])
     frame = np.array([0.0, np.nan, 0.5, 0.2])
     ok = np.array([True, False, True, True])
     kwargs = dict(n_initial=3, max_trials=20)
-    assert trust_region.region(unit, frame, ok, np.ones(2), trials_so_far=10, **kwargs) is None
-    region = trust_region.region(unit, frame, ok, np.ones(2), trials_so_far=12, **kwargs)
+    assert trust_region.region(unit, frame, ok, np.ones(2), trials_so_far=14, **kwargs) is None
+    region = trust_region.region(unit, frame, ok, np.ones(2), trials_so_far=15, **kwargs)
     np.testing.assert_allclose((region.lower + region.upper) / 2, [0.4, 0.6])  # the best, not NaN
-    one_axis = trust_region.region(unit[:, :1], frame, ok, np.ones(1), trials_so_far=12, **kwargs)
+    one_axis = trust_region.region(unit[:, :1], frame, ok, np.ones(1), trials_so_far=15, **kwargs)
     assert one_axis is None  # the learning-rate search keeps its grid
 
 
@@ -124,21 +126,21 @@ def decision_2d(trials_so_far: int, *, boxable: bool, options: PolicyOptions | N
     return obs, decision
 
 
-def test_the_second_half_proposes_inside_the_box_and_the_first_half_anywhere() -> None:
-    obs, late = decision_2d(12, boxable=True)
+def test_the_last_third_proposes_inside_the_box_and_the_trials_before_it_anywhere() -> None:
+    obs, late = decision_2d(15, boxable=True)
     post = late.posterior
     region = trust_region.region(obs.unit, obs.frame, obs.ok,
                                  post.model.hyperparameters.length_scale, n_initial=3,
-                                 trials_so_far=12, max_trials=20)  # fmt: skip
+                                 trials_so_far=15, max_trials=20)  # fmt: skip
     assert region.contains(late.next_point[None, :])[0]
     assert np.all(region.contains(post.candidates[post.allowed]))
     assert np.all(region.upper - region.lower < 1.0)  # a real restriction here
-    _, unboxed = decision_2d(12, boxable=False)
+    _, unboxed = decision_2d(15, boxable=False)
     assert not np.all(region.contains(unboxed.posterior.candidates[unboxed.posterior.allowed]))
-    _, switched_off = decision_2d(12, boxable=True, options=PolicyOptions(trust_region=False))
+    _, switched_off = decision_2d(15, boxable=True, options=PolicyOptions(trust_region=False))
     np.testing.assert_array_equal(switched_off.next_point, unboxed.next_point)
-    _, early = decision_2d(9, boxable=True)
-    np.testing.assert_array_equal(early.next_point, decision_2d(9, boxable=False)[1].next_point)
+    _, early = decision_2d(14, boxable=True)
+    np.testing.assert_array_equal(early.next_point, decision_2d(14, boxable=False)[1].next_point)
 
 
 @pytest.mark.parametrize(("value", "stored"), [(0, False), (1, True), (np.bool_(True), True)])
