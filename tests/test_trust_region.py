@@ -112,6 +112,16 @@ def test_the_region_is_for_the_last_third_of_the_model_based_trials_only() -> No
     assert one_axis is None  # the learning-rate search keeps its grid
 
 
+@given(st.integers(1, 12), st.integers(0, 60))
+def test_the_box_takes_the_last_third_of_the_trials_rounded_down(n_initial, extra) -> None:
+    """Of the model-based trials, the last floor((max_trials - n_initial) / 3) are boxed."""
+    max_trials = n_initial + extra
+    boxed = [t for t in range(n_initial, max_trials)
+             if trust_region.in_last_third(t, n_initial, max_trials)]  # fmt: skip
+    assert len(boxed) == extra // 3
+    assert boxed == list(range(max_trials - extra // 3, max_trials))
+
+
 def decision_2d(trials_so_far: int, *, boxable: bool, options: PolicyOptions | None = None):
     """(observations, decision) of a 2-D search whose trials all lie in one corner."""
     rng = np.random.default_rng(3)
