@@ -36,7 +36,7 @@ import numpy as np
 
 from kt_lrsearch import GPEIOracle, trial_rules
 
-PROBLEMS = {**suite.TUNE, **suite.HELD_OUT, **suite.FRESH, **suite.BLIND, **suite.NOISY}
+PROBLEMS = suite.NAMED
 RULES = ("best observed", "get_best_trials", "best posterior mean", "contenders", "plausible")
 
 

@@ -291,6 +291,10 @@ SETUPS = ["resnet-e1-b128", "resnet-e1-b32", "resnet-e3-b128", "small-e1-b64",
           "resnet-e1-b128-n800", "small-e1-b128"]  # fmt: skip
 MEASURED: dict[str, Problem] = {"setup-and-lr-20": setup_table(SETUPS, 20)}
 
+# The problems by name for the scripts that score GPEIOracle's searches another
+# way (bench_best_trial.py, regret_parts.py): both halves, the fresh, blind and noisy sets.
+NAMED: dict[str, Problem] = {**TUNE, **HELD_OUT, **FRESH, **BLIND, **NOISY}
+
 
 def _literal(text: str) -> Any:
     """An option's value from the command line: bool, int, float, None or the text."""

@@ -50,14 +50,13 @@ def parts(make: type, problem: suite.Problem, seed: int) -> tuple[float, float, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=40)
-    parser.add_argument("--problems", nargs="+", required=True)
+    parser.add_argument("--problems", nargs="+", required=True, choices=sorted(suite.NAMED))
     args = parser.parse_args()
-    problems = {**suite.TUNE, **suite.HELD_OUT, **suite.FRESH, **suite.BLIND}
     seeds = [1000 * (k + 1) for k in range(args.seeds)]
     print(f"| problem | part | {' | '.join(ORACLES)} | GPEIOracle - KT Bayesian |")
     print("|---|---|---:|---:|---:|")
     for name in args.problems:
-        runs = {label: np.array([parts(make, problems[name], s) for s in seeds])
+        runs = {label: np.array([parts(make, suite.NAMED[name], s) for s in seeds])
                 for label, make in ORACLES.items()}  # fmt: skip
         for i, part in enumerate(PARTS):
             a, b = (runs[label][:, i] for label in ORACLES)
