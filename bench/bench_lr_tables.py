@@ -59,12 +59,18 @@ SETTINGS: dict[str, tuple[tuple[int, ...], int, int]] = {
     "small-e1-b16": ((16, 32), 1, 16),
     "small-e1-b32-n800": ((16, 32), 1, 32),
     "wide-e1-b32": ((32, 64), 1, 32),
+    # Partners for a third blind set (bench_warm_start.py --half blind-3), written
+    # down before they were measured.
+    "wide-e2-b32": ((32, 64), 2, 32),
+    "wide-e1-b64": ((32, 64), 1, 64),
+    "wide-e1-b32-n800": ((32, 64), 1, 32),
 }
 # Settings trained on a stratified subset of the training images.
 TRAIN_LIMITS: dict[str, int] = {
     "resnet-e1-b128-n800": 800,
     "small-e1-b64-n800": 800,
     "small-e1-b32-n800": 800,
+    "wide-e1-b32-n800": 800,
 }
 
 

@@ -24,7 +24,8 @@ blind). ``--half fresh``: pairs with tables measured after every choice was made
 per scale grid), so they are no longer blind either. ``--half blind``: a second
 fresh set (``BLIND``), its pairs written down before its four new tables were
 measured; run once, on the kept two-task model (with and without the scaling
-rule), and used to choose nothing.
+rule), and used to choose nothing. ``--half blind-3``: a third set (``BLIND_3``),
+written down the same way, on the wider network.
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python bench/bench_warm_start.py [--seeds 20] [--half issue]
 """
@@ -82,6 +83,15 @@ BLIND = [
     ("800 vs 2,755 images, narrower, batch 32", "small-e1-b32-n800", "small-e1-b32", False),
     ("narrower vs wider, batch 32", "small-e1-b32", "wide-e1-b32", False),
     ("unrelated: mirrored, 2 epochs", "small-e2-b32", "small-e2-b32", True),
+]
+# A third blind set, on the wider 32-64 network, written down before its three new
+# tables were measured (wide-e2-b32, wide-e1-b64, wide-e1-b32-n800).
+BLIND_3 = [
+    ("1 vs 2 epochs, wider, batch 32", "wide-e1-b32", "wide-e2-b32", False),
+    ("batch 32 vs 64, wider", "wide-e1-b32", "wide-e1-b64", False),
+    ("800 vs 2,755 images, wider, batch 32", "wide-e1-b32-n800", "wide-e1-b32", False),
+    ("narrower vs wider, batch 64", "small-e1-b64", "wide-e1-b64", False),
+    ("unrelated: mirrored, wider, 2 epochs", "wide-e2-b32", "wide-e2-b32", True),
 ]
 
 
@@ -145,11 +155,12 @@ def main() -> None:
     parser.add_argument("--no-scaling", action="store_true",
                         help="do not rescale earlier rates by the batch-size ratio")  # fmt: skip
     parser.add_argument(
-        "--half", choices=("issue", "held-out", "fresh", "blind", "both"), default="both"
+        "--half", default="both", choices=("issue", "held-out", "fresh", "blind", "blind-3", "both")
     )
     args = parser.parse_args()
     halves = {"issue": [("the issue's pairs", PAIRS)], "held-out": [("held out", HELD_OUT)],
-              "fresh": [("fresh pairs", FRESH)], "blind": [("blind pairs", BLIND)]}  # fmt: skip
+              "fresh": [("fresh pairs", FRESH)], "blind": [("blind pairs", BLIND)],
+              "blind-3": [("third blind set", BLIND_3)]}  # fmt: skip
     halves["both"] = halves["issue"] + halves["held-out"]
     for title, pairs in halves[args.half]:
         rows = [pair_rows(*pair, args.seeds, scaling=not args.no_scaling) for pair in pairs]
