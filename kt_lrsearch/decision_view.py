@@ -63,6 +63,41 @@ class AxisSlice:
 
 
 @dataclasses.dataclass(frozen=True)
+class Relation:
+    """How much a warm start's earlier search counts, as the new scores judge it.
+
+    :mod:`kt_lrsearch.two_task` averages the tasks' correlation ``rho`` over a
+    grid; before any new score its prior gives ``P(rho > 0) = 0.5`` and a mean
+    ``rho`` of 0.33. ``verdict`` reads the probability at 0.8 and 0.2, round
+    numbers chosen for wording only: no decision depends on them.
+
+    Attributes:
+        correlation: The posterior mean of ``rho`` in [0, 1).
+        probability: The posterior probability that the tasks are related (``rho > 0``).
+    """
+
+    correlation: float
+    probability: float
+
+    @property
+    def verdict(self) -> str:
+        """One line for people: the probability, the correlation, and what followed."""
+        if self.probability >= 0.8:
+            outcome = "related: the earlier search shaped this one"
+        elif self.probability <= 0.2:
+            outcome = "unrelated: this search ran as a cold one"
+        else:
+            outcome = "undecided: the earlier search counted in part"
+        return (f"{outcome} (probability related {self.probability:.2f}, "
+                f"mean correlation {self.correlation:.2f})")  # fmt: skip
+
+    def as_dict(self) -> dict[str, float | str]:
+        """results.json's ``warm_start_relation``."""
+        return {"probability_related": round(self.probability, 4),
+                "correlation": round(self.correlation, 4), "verdict": self.verdict}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True)
 class DecisionView:
     """What the oracle knew and decided at one step, ready to plot.
 
@@ -110,6 +145,8 @@ class DecisionView:
         earlier_scores: Their scores, objective units (k,); NaN where failed.
         earlier_factors: The distinct factors the earlier values were
             multiplied by (``warm_start.Rescaled``); () when used as they were.
+        relation: How related a warm start's model judges the two searches,
+            from the new scores so far; None without a warm start or a model.
     """
 
     names: tuple[str, ...]
@@ -144,6 +181,7 @@ class DecisionView:
     earlier_x: FloatArray | None = None
     earlier_scores: FloatArray | None = None
     earlier_factors: tuple[float, ...] = ()
+    relation: Relation | None = None
 
     def recommend(self, rule: str = recommendation.DEFAULT_RULE,
                   ) -> recommendation.Recommendation | None:  # fmt: skip

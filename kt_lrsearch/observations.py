@@ -19,8 +19,8 @@ import numpy.typing as npt
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch import encoding, policy, space, trial_rules
-from kt_lrsearch.decision_view import DecisionView
+from kt_lrsearch import encoding, policy, space, trial_rules, two_task
+from kt_lrsearch.decision_view import DecisionView, Relation
 from kt_lrsearch.encoding import SpaceEncoder, is_continuous, is_numeric
 from kt_lrsearch.policy import Decision, Observations
 from kt_lrsearch.slices import axis_slices
@@ -160,7 +160,15 @@ def view(decision: Decision, encoder: SpaceEncoder, finished: FinishedTrials,
             else None
         ),
         noise_sd=_noise_sd(post.model) if post else float("nan"),
+        relation=_relation(post.model) if post else None,
     )
+
+
+def _relation(model: policy.Model) -> Relation | None:
+    """A warm-started model's judgement of the two searches; None for a cold model."""
+    if not isinstance(model, two_task.AveragedGP):
+        return None
+    return Relation(correlation=model.relatedness, probability=model.probability_related)
 
 
 def _noise_sd(model: policy.Model) -> float:

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
 
-from kt_lrsearch.decision_view import AxisSlice, DecisionView
+from kt_lrsearch.decision_view import AxisSlice, DecisionView, Relation
 from kt_lrsearch.files import atomic_path
 from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK, best_index
 
@@ -157,12 +157,14 @@ def _draw_recommendation(ax: Axes, d: DecisionView) -> None:
     ax.axvline(advice.value, color=_COLOURS["best"], lw=1.5)
 
 
-def _earlier_label(factors: tuple[float, ...]) -> str:
-    """Legend of a warm start's markers; says when their values were rescaled."""
-    if not factors:
-        return "earlier search (warm start)"
-    scale = f"x{factors[0]:.3g}" if len(factors) == 1 else "rescaled"
-    return f"earlier search (warm start, rates {scale})"
+def _earlier_label(factors: tuple[float, ...], relation: Relation | None) -> str:
+    """Legend of a warm start's markers: rescaled or not, and how related so far."""
+    notes = ["warm start"]
+    if factors:
+        notes.append(f"rates x{factors[0]:.3g}" if len(factors) == 1 else "rates rescaled")
+    if relation is not None:
+        notes.append(f"P(related) {relation.probability:.2f}")
+    return f"earlier search ({', '.join(notes)})"
 
 
 def _draw_posterior(ax: Axes, d: DecisionView, objective: str) -> list[Annotation]:
@@ -182,7 +184,7 @@ def _draw_posterior(ax: Axes, d: DecisionView, objective: str) -> list[Annotatio
         done = np.isfinite(d.earlier_scores)
         ax.scatter(d.earlier_x[done], d.earlier_scores[done], facecolors="none",
                    edgecolors=_COLOURS["failed"], zorder=2, s=28,
-                   label=_earlier_label(d.earlier_factors))  # fmt: skip
+                   label=_earlier_label(d.earlier_factors, d.relation))  # fmt: skip
     ax.scatter(d.obs_x[ok], shown[ok], color=_COLOURS["obs"], zorder=3, s=28,
                label="observations")  # fmt: skip
     if bad.any():

@@ -57,19 +57,22 @@ def write_artifacts(run_dir: str | os.PathLike[str], *, config: dict[str, Any],
                     trials: list[dict[str, Any]], final: dict[str, Any] | None,
                     objective: str, direction: str,
                     recommendation: Recommendation | None = None,
-                    warm_start: list[dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+                    warm_start: list[dict[str, Any]] | None = None,
+                    relation: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
     """Writes results.json, results.csv, convergence.png, search.gif, report.html.
 
     results.json's ``recommendation`` is the model's rate and range (None when
     there is none); ``warnings`` lists what the user should act on;
-    ``warm_start`` the earlier observations the search started from.
+    ``warm_start`` the earlier observations the search started from, and
+    ``warm_start_relation`` how related the model judged the two searches
+    (``decision_view.Relation.as_dict``; None without a warm start).
     """
     run_dir = pathlib.Path(run_dir)
     warning = bound_warning(recommendation) if recommendation else None
     results = {"config": config, "objective": objective, "direction": direction,
                "recommendation": recommendation.as_dict() if recommendation else None,
                "warnings": [warning] if warning else [],
-               "warm_start": warm_start or [],
+               "warm_start": warm_start or [], "warm_start_relation": relation,
                "trials": trials, "best": _best(trials, direction), "final": final}  # fmt: skip
     atomic_write_text(run_dir / "results.json", json.dumps(results, indent=2))
     buffer = io.StringIO()
@@ -121,6 +124,9 @@ def _decision(results: dict[str, Any]) -> str:
                      "images)</p>")  # fmt: skip
     lines += [f'<p class="warning">warning: {html.escape(w)}</p>'
               for w in results.get("warnings", [])]  # fmt: skip
+    relation = results.get("warm_start_relation")
+    if relation:
+        lines.append(f"<p>Warm start: {html.escape(relation['verdict'])}</p>")
     trials = len(results["trials"])
     if best:
         lines.append(f"<p>{trials} trial(s); best trial: learning rate {best['learning_rate']:.4g} "

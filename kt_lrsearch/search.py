@@ -378,6 +378,8 @@ def recommend(oracle: GPEIOracle, echo: Callable[[str], None]) -> Recommendation
     warning = bound_warning(advice)
     if warning:
         echo(f"warning: {warning}")
+    if oracle.decision_view().relation:
+        echo(f"warm start: {oracle.decision_view().relation.verdict}")
     return advice
 
 
@@ -387,8 +389,10 @@ def _write_artifacts(oracle: GPEIOracle, config: SearchConfig, run_dir: pathlib.
     earlier = [{"learning_rate": t.values.get(LEARNING_RATE), "score": t.score,
                 "source": t.source, "rate_factor": t.factors.get(LEARNING_RATE, 1.0)}
                for t in oracle.earlier]  # fmt: skip
+    relation = oracle.decision_view().relation
     return write_artifacts(run_dir, config=dataclasses.asdict(config),
                            trials=load_trials(oracle, run_dir), final=final,
                            objective=oracle.objective.name,
                            direction=oracle.objective.direction,
-                           recommendation=advice, warm_start=earlier)  # fmt: skip
+                           recommendation=advice, warm_start=earlier,
+                           relation=relation.as_dict() if relation else None)  # fmt: skip

@@ -217,6 +217,11 @@ class AveragedGP:
         """The posterior mean of rho."""
         return float(self.weights @ np.array([p.rho for p in self.parts]))
 
+    @property
+    def probability_related(self) -> float:
+        """The posterior probability that rho > 0 (its prior: 1 - NO_RELATION_MASS)."""
+        return float(sum(w for w, p in zip(self.weights, self.parts, strict=True) if p.rho > 0))
+
     def predict(self, unit: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Posterior (mean, std), each (k,), at unit points (k, d)."""
         earlier = self.parts[0].earlier

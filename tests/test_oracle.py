@@ -40,6 +40,7 @@ def test_decision_view_is_the_dense_log_grid_and_the_next_point(tmp_path) -> Non
     for array in (d.mean, d.std, d.ei, d.log_ei):
         assert array.shape == (2048,) and np.all(np.isfinite(array))
     assert d.obs_x.shape == (3,) and d.obs_status == (OK, OK, OK)
+    assert d.relation is None  # a cold search has no earlier one to judge
     assert d.incumbent == pytest.approx(max(d.obs_scores), abs=0.02)
     # The proposal is the argmax of EI, and populate_space returns exactly it.
     assert d.next_x == pytest.approx(d.grid[np.argmax(d.log_ei)])

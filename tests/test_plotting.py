@@ -11,6 +11,7 @@ from oracle_helpers import make_oracle, peaked, run_loop
 from PIL import Image
 
 from kt_lrsearch import plotting
+from kt_lrsearch.decision_view import Relation
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +176,6 @@ def test_a_warm_starts_earlier_observations_are_drawn_hollow(snapshot) -> None:
     mixed = dataclasses.replace(earlier, earlier_factors=(0.5, 4.0))
     labels = plotting.plot_iteration(mixed, iteration=5).axes[0].get_legend_handles_labels()[1]
     assert "earlier search (warm start, rates rescaled)" in labels
+    judged = dataclasses.replace(rescaled, relation=Relation(correlation=0.81, probability=0.967))
+    labels = plotting.plot_iteration(judged, iteration=5).axes[0].get_legend_handles_labels()[1]
+    assert "earlier search (warm start, rates x4, P(related) 0.97)" in labels

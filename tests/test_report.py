@@ -13,6 +13,7 @@ import math
 import keras_tuner as kt
 from oracle_helpers import make_oracle, run_loop
 
+from kt_lrsearch.decision_view import Relation
 from kt_lrsearch.progress import TrialLog
 from kt_lrsearch.report import load_trials, write_artifacts
 
@@ -76,6 +77,16 @@ def test_the_recommendation_leads_results_and_report_with_its_bound_warning(tmp_
     saved = json.loads((tmp_path / "results.json").read_text())
     assert len(saved["warnings"]) == 1 and "--lr-max" in saved["warnings"][0]
     assert "warning: " in (tmp_path / "report.html").read_text()
+    assert saved["warm_start_relation"] is None  # a cold search
+    # A warm start's judgement of the earlier search goes to both places.
+    relation = Relation(correlation=0.12, probability=0.1).as_dict()
+    write_artifacts(tmp_path, config={}, trials=load_trials(oracle, tmp_path), final=None,
+                    objective="score", direction="min", recommendation=advice,
+                    relation=relation)  # fmt: skip
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["warm_start_relation"]["verdict"].startswith("unrelated:")
+    page = (tmp_path / "report.html").read_text()
+    assert page.index("Recommended learning rate") < page.index("Warm start: unrelated:")
 
 
 def test_the_report_leads_with_the_decision_and_folds_the_iterations_away(tmp_path) -> None:

@@ -73,6 +73,7 @@ def test_a_related_task_earns_the_relation_and_an_unrelated_one_does_not() -> No
     related = two_task.fit(x, 0.5 + 0.8 * bump(x, 0.3), earlier)
     unrelated = two_task.fit(x, 0.5 + 0.8 * bump(x, 0.75), earlier)
     assert related.relatedness > 0.8 > 0.3 > unrelated.relatedness
+    assert related.probability_related > 0.95 and unrelated.probability_related < 0.2
     mean, _ = related.predict(GRID)
     assert abs(GRID[int(np.argmax(mean)), 0] - 0.3) < 0.05
     mean, _ = unrelated.predict(GRID)
@@ -86,6 +87,7 @@ def test_the_first_proposal_is_the_earlier_best_and_one_point_decides_little() -
     prior_relatedness = (1 - no_relation) * np.mean(two_task.RHO_GRID[1:])
     model = two_task.fit(np.array([[0.3]]), np.array([0.8]), earlier.earlier)
     assert model.relatedness == pytest.approx(prior_relatedness, abs=0.1)
+    assert model.probability_related == pytest.approx(1 - no_relation, abs=0.1)
 
 
 def test_the_mixture_is_moment_matched_and_fantasies_keep_the_mean() -> None:

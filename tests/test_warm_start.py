@@ -36,6 +36,9 @@ def test_pairs_start_at_the_earlier_best_with_no_initial_design(tmp_path) -> Non
     assert len(trials) == 4  # the budget counts only new trials
     view = oracle.decision_view()
     assert view.initial_design is False
+    # Four scores on the earlier shape: the model judges the searches related, and says so.
+    assert view.relation.probability > 0.8 and view.relation.verdict.startswith("related:")
+    assert view.relation.as_dict()["probability_related"] == round(view.relation.probability, 4)
 
 
 def test_a_keras_tuner_project_and_a_run_directory_are_read(tmp_path) -> None:

@@ -195,6 +195,10 @@ def test_a_search_warm_started_from_an_earlier_run_and_resumed(quick_run, tmp_pa
     assert used == [(pytest.approx(t["learning_rate"] / 2), t["score"], 0.5)
                     for t in earlier["trials"]]  # fmt: skip
     assert results["config"]["warm_start"] == [str(out)]
+    # How related the model judged the two searches, in results.json and on the console.
+    relation = results["warm_start_relation"]
+    assert 0.0 <= relation["probability_related"] <= 1.0
+    assert f"warm start: {relation['verdict']}" in result.stdout
     # The first trial is the earlier search's best (no initial design).
     first = results["trials"][0]["learning_rate"]
     assert first == pytest.approx(earlier["best"]["learning_rate"] / 2, rel=0.25)
