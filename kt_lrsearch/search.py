@@ -378,8 +378,8 @@ def recommend(oracle: GPEIOracle, echo: Callable[[str], None]) -> Recommendation
     warning = bound_warning(advice)
     if warning:
         echo(f"warning: {warning}")
-    if oracle.decision_view().relation:
-        echo(f"warm start: {oracle.decision_view().relation.verdict}")
+    if (relation := oracle.decision_view().relation) is not None:
+        echo(f"warm start: {relation.verdict}")
     return advice
 
 
