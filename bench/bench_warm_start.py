@@ -104,8 +104,12 @@ def batch_factor(earlier: str, new: str) -> float:
 ANSWERS = ("best observed trial", "recommendation")
 
 
-def search(problem: Problem, seed: int, warm: list | None = None) -> tuple[dict, list]:
-    """({answer: truth there} for ANSWERS, [(values, observed score)]) of one search."""
+def search(problem: Problem, seed: int, warm: list | None = None) -> tuple[dict, list, float]:
+    """({answer: truth there} for ANSWERS, [(values, observed score)], P(related)) of one search.
+
+    P(related) is what the warm-started model ends with (results.json's
+    ``warm_start_relation``); NaN for a cold search.
+    """
     oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=problem.budget,
                         num_initial_points=1, seed=seed, hyperparameters=kt_space(problem.specs),
                         warm_start=[warm] if warm else ())  # fmt: skip
@@ -115,7 +119,8 @@ def search(problem: Problem, seed: int, warm: list | None = None) -> tuple[dict,
     recommended = oracle.decision_view().recommend()
     assert recommended is not None, "a finished 1-D search always has a recommendation"
     truths = dict(zip(ANSWERS, (best, problem.score({"lr": recommended.value})), strict=True))
-    return truths, pairs
+    relation = oracle.decision_view().relation
+    return truths, pairs, relation.probability if relation else float("nan")
 
 
 def pair_rows(label: str, earlier: str, new: str, mirrored: bool, seeds: int,
@@ -126,11 +131,13 @@ def pair_rows(label: str, earlier: str, new: str, mirrored: bool, seeds: int,
     targets = {budget: lr_table(new, budget) for budget in (5, 10)}
     runs = (("warm 5", 5, True), ("cold 5", 5, False), ("cold 10", 10, False))
     regrets = {answer: {name: [] for name, _, _ in runs} for answer in ANSWERS}
+    related = []
     for k in range(1, seeds + 1):
-        _, pairs = search(source, 1000 * k + 500)
+        _, pairs, _ = search(source, 1000 * k + 500)
         pairs = Rescaled(pairs, {"lr": factor}) if factor != 1.0 else pairs
         for name, budget, warm in runs:
-            truths, _ = search(targets[budget], 1000 * k, pairs if warm else None)
+            truths, _, probability = search(targets[budget], 1000 * k, pairs if warm else None)
+            related += [probability] if warm else []
             for answer, truth in truths.items():
                 regrets[answer][name].append(targets[budget].optimum - truth)
     head = f"| {label} | {earlier}{' mirrored' if mirrored else ''} -> {new} | "
@@ -138,6 +145,7 @@ def pair_rows(label: str, earlier: str, new: str, mirrored: bool, seeds: int,
     for answer, by_run in regrets.items():
         cells = [f"{statistics.mean(r):.4f} ({statistics.median(r):.4f})" for r in by_run.values()]
         cells += [paired(by_run["warm 5"], by_run[cold]) for cold in ("cold 5", "cold 10")]
+        cells.append(f"{statistics.mean(related):.2f}")
         rows[answer] = head + " | ".join(cells) + " |"
     return rows
 
@@ -167,8 +175,8 @@ def main() -> None:
         for answer in ANSWERS:
             print(f"\n{title}, regret at the {answer}: mean (median) over {args.seeds} seeds\n")
             print("| pair | tables | warm start, 5 evaluations | cold, 5 | cold, 10 "
-                  "| warm - cold 5 | warm - cold 10 |")  # fmt: skip
-            print("|---|---|---:|---:|---:|---:|---:|")
+                  "| warm - cold 5 | warm - cold 10 | P(related) after 5 |")  # fmt: skip
+            print("|---|---|---:|---:|---:|---:|---:|---:|")
             print("\n".join(row[answer] for row in rows), flush=True)
 
 
