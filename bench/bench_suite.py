@@ -6,9 +6,9 @@ measured learning-rate tables. Half of them are
 ``TUNE`` problems (the only ones a choice may be tuned on); the other half are
 ``HELD_OUT`` and are reported apart. ``HIGH_DIM`` (10 dimensions) is a check
 beyond the suite, in neither half, and so are the ``NOISY`` variants of some
-multi-dimensional problems, the ``FRESH`` and ``BLIND`` problems (added after every choice was
-made), and ``MEASURED`` (which measured setup and which
-rate: a mixed space with real training noise). Test functions are in
+multi-dimensional problems, the ``FRESH``, ``BLIND`` and ``BLIND_3`` problems
+(added after every choice was made), and ``MEASURED`` (which measured setup and
+which rate: a mixed space with real training noise). Test functions are in
 ``landscapes.py``, the problem type and the measured tables in ``problems.py``.
 ``--no-trend`` runs GPEIOracle without the
 GP's quadratic trend, ``--lognormal-noise`` with the 1-D noise prior everywhere,
@@ -282,6 +282,8 @@ FRESH: dict[str, Problem] = {
 # set of warm-start pairs, run once on the code as it was, used to choose nothing.
 BLIND: dict[str, Problem] = tables("small-e2-b32", "small-e1-b16", "small-e1-b32-n800",
                                    "wide-e1-b32")  # fmt: skip
+# A third (a later session): the wider network's tables of the third blind warm-start set.
+BLIND_3: dict[str, Problem] = tables("wide-e2-b32", "wide-e1-b64", "wide-e1-b32-n800")
 
 
 # A check in neither half: a drop-in user's mixed space with real training noise.
@@ -293,7 +295,7 @@ MEASURED: dict[str, Problem] = {"setup-and-lr-20": setup_table(SETUPS, 20)}
 
 # The problems by name for the scripts that score GPEIOracle's searches another
 # way (bench_best_trial.py, regret_parts.py): both halves, the fresh, blind and noisy sets.
-NAMED: dict[str, Problem] = {**TUNE, **HELD_OUT, **FRESH, **BLIND, **NOISY}
+NAMED: dict[str, Problem] = {**TUNE, **HELD_OUT, **FRESH, **BLIND, **BLIND_3, **NOISY}
 
 
 def _literal(text: str) -> Any:
@@ -357,6 +359,7 @@ def main() -> None:
               ("noisy variants (in neither half)", NOISY),
               ("fresh problems (in neither half, added after the choices)", FRESH),
               ("blind problems (in neither half, a second fresh set)", BLIND),
+              ("blind problems (in neither half, a third fresh set)", BLIND_3),
               ("measured setups, a mixed space (in neither half)", MEASURED))  # fmt: skip
     for half, problems in groups:
         chosen = {n: p for n, p in problems.items() if not args.problems or n in args.problems}
