@@ -30,7 +30,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
-from bench_warm_start import FRESH, HELD_OUT, PAIRS, batch_factor
+from bench_warm_start import BLIND, BLIND_3, FRESH, HELD_OUT, PAIRS, batch_factor
 from problems import Problem, lr_table
 
 SPREAD = 0.3
@@ -62,7 +62,9 @@ def main() -> None:
     rng = np.random.default_rng(1000)
     print("| pair | half | transferred optimum, log10(lr) | regret there | 5 points around it |")
     print("|---|---|---:|---:|---:|")
-    for half, pairs in (("issue's", PAIRS), ("held out", HELD_OUT), ("fresh", FRESH)):
+    halves = (("issue's", PAIRS), ("held out", HELD_OUT), ("fresh", FRESH), ("blind", BLIND),
+              ("third blind", BLIND_3))  # fmt: skip
+    for half, pairs in halves:
         for label, earlier, new, mirrored in pairs:
             centre, table = transferred_optimum(earlier, new, mirrored), lr_table(new)
             there = table.optimum - table.score({"lr": 10**centre})
