@@ -67,9 +67,11 @@ class Relation:
     """How much a warm start's earlier search counts, as the new scores judge it.
 
     :mod:`kt_lrsearch.two_task` averages the tasks' correlation ``rho`` over a
-    grid; before any new score its prior gives ``P(rho > 0) = 0.5`` and a mean
-    ``rho`` of 0.33. ``verdict`` reads the probability at 0.8 and 0.2, round
-    numbers chosen for wording only: no decision depends on them.
+    grid; before any new score its prior (``NO_RELATION_MASS``, ``RHO_GRID``)
+    gives ``P(rho > 0) = 0.5`` and a mean ``rho`` of 0.33. ``verdict`` reads the
+    probability at 0.8 and 0.2, round numbers chosen for wording only: no
+    decision depends on them. It speaks of the model now, which makes the
+    recommendation; earlier decisions were made with what the model thought then.
 
     Attributes:
         correlation: The posterior mean of ``rho`` in [0, 1).
@@ -83,11 +85,11 @@ class Relation:
     def verdict(self) -> str:
         """One line for people: the probability, the correlation, and what followed."""
         if self.probability >= 0.8:
-            outcome = "related: the earlier search shaped this one"
+            outcome = "related: the earlier search shapes the model"
         elif self.probability <= 0.2:
-            outcome = "unrelated: this search ran as a cold one"
+            outcome = "unrelated: the earlier search hardly counts"
         else:
-            outcome = "undecided: the earlier search counted in part"
+            outcome = "undecided: the earlier search counts in part"
         return (f"{outcome} (probability related {self.probability:.2f}, "
                 f"mean correlation {self.correlation:.2f})")  # fmt: skip
 

@@ -10,6 +10,7 @@ import pytest
 from oracle_helpers import lr_space, make_oracle, peaked, run_loop
 
 from kt_lrsearch import observations, search
+from kt_lrsearch.decision_view import Relation
 from kt_lrsearch.encoding import SpaceEncoder
 from kt_lrsearch.run_config import SearchConfig, make_run_dir, prepare_run_dir
 from kt_lrsearch.warm_start import Rescaled, WarmStartError, load
@@ -39,6 +40,15 @@ def test_pairs_start_at_the_earlier_best_with_no_initial_design(tmp_path) -> Non
     # Four scores on the earlier shape: the model judges the searches related, and says so.
     assert view.relation.probability > 0.8 and view.relation.verdict.startswith("related:")
     assert view.relation.as_dict()["probability_related"] == round(view.relation.probability, 4)
+
+
+@pytest.mark.parametrize(("probability", "word"), [
+    (0.95, "related:"), (0.8, "related:"), (0.79, "undecided:"), (0.5, "undecided:"),
+    (0.21, "undecided:"), (0.2, "unrelated:"), (0.05, "unrelated:")])  # fmt: skip
+def test_the_relation_verdict_reads_the_probability(probability: float, word: str) -> None:
+    relation = Relation(correlation=0.4, probability=probability)
+    assert relation.verdict.startswith(word)
+    assert f"probability related {probability:.2f}, mean correlation 0.40" in relation.verdict
 
 
 def test_a_keras_tuner_project_and_a_run_directory_are_read(tmp_path) -> None:
