@@ -60,10 +60,9 @@ def main() -> None:
                 for label, make in ORACLES.items()}  # fmt: skip
         for i, part in enumerate(PARTS):
             a, b = (runs[label][:, i] for label in ORACLES)
-            diff = a - b
-            se = diff.std(ddof=1) / np.sqrt(diff.size)
+            mean, se = suite.paired_difference(a.tolist(), b.tolist())
             print(f"| {name} | {part} | {a.mean():.4g} | {b.mean():.4g} | "
-                  f"{diff.mean():+.2g} +- {se:.2g} |")  # fmt: skip
+                  f"{mean:+.2g} +- {se:.2g} |")  # fmt: skip
 
 
 if __name__ == "__main__":
