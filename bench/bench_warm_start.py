@@ -116,10 +116,11 @@ def search(problem: Problem, seed: int, warm: list | None = None) -> tuple[dict,
     with tempfile.TemporaryDirectory() as workdir:
         best, _ = run_kt(oracle, problem, seed, workdir)
     pairs = [(dict(t.hyperparameters.values), t.score) for t in oracle.trials.values()]
-    recommended = oracle.decision_view().recommend()
+    view = oracle.decision_view()
+    recommended = view.recommend()
     assert recommended is not None, "a finished 1-D search always has a recommendation"
     truths = dict(zip(ANSWERS, (best, problem.score({"lr": recommended.value})), strict=True))
-    relation = oracle.decision_view().relation
+    relation = view.relation
     return truths, pairs, relation.probability if relation else float("nan")
 
 
