@@ -34,7 +34,8 @@ import bench_suite as suite
 import keras_tuner as kt
 import numpy as np
 
-from kt_lrsearch import GPEIOracle, trial_rules
+from kt_lrsearch import GPEIOracle
+from kt_lrsearch.core import trial_rules
 
 PROBLEMS = suite.NAMED
 RULES = ("best observed", "get_best_trials", "best posterior mean", "contenders", "plausible")

@@ -28,7 +28,7 @@ def main() -> None:
     import keras
     import numpy as np
 
-    from kt_lrsearch import gp
+    from kt_lrsearch.core import gp
 
     imported = time.perf_counter()
     gp.warm_up(d=3)

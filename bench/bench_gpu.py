@@ -48,8 +48,8 @@ def epoch_table(ds, images: int, epochs: int, steps: tuple[int, ...]) -> list[di
     """Times ``epochs`` epochs of the default ResNet per steps_per_execution setting."""
     import keras
 
-    from kt_lrsearch import data
-    from kt_lrsearch.model import TrainingConfig, build_resnet, compile_model
+    from kt_lrsearch.app import data
+    from kt_lrsearch.app.model import TrainingConfig, build_resnet, compile_model
 
     x = tiled(data.to_model_input(ds.train.images), images)
     y = tiled(ds.train.labels, images)
@@ -81,9 +81,10 @@ def search(ds, train: int, val: int, trials: int, spe: int = 1) -> dict:
     """
     import keras_tuner as kt
 
-    from kt_lrsearch import data
-    from kt_lrsearch.model import TrainingConfig
-    from kt_lrsearch.training import LRHyperModel, ModelReuseTuner
+    from kt_lrsearch.app import data
+    from kt_lrsearch.app.model import TrainingConfig
+    from kt_lrsearch.app.training import LRHyperModel
+    from kt_lrsearch.tuning.reuse import ModelReuseTuner
 
     x = tiled(data.to_model_input(ds.train.images), train)
     y = tiled(ds.train.labels, train)
@@ -139,7 +140,7 @@ def main() -> None:
 
     import keras
 
-    from kt_lrsearch import data
+    from kt_lrsearch.app import data
 
     backend = keras.backend.backend()
     devices = []

@@ -27,7 +27,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from kt_lrsearch.progress import read_events, reruns  # noqa: E402
+from kt_lrsearch.app.progress import read_events, reruns  # noqa: E402
 
 SAMPLE = ROOT.parent / "shared" / "data" / "fashion-mnist-sample"
 ARGS = ["search", "--quick", "--max-trials", "10", "--seed", "3", "--data-dir", str(SAMPLE)]

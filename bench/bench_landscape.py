@@ -22,8 +22,8 @@ import keras  # noqa: E402
 import keras_tuner as kt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from kt_lrsearch import data  # noqa: E402
-from kt_lrsearch.training import LRHyperModel  # noqa: E402
+from kt_lrsearch.app import data  # noqa: E402
+from kt_lrsearch.app.training import LRHyperModel  # noqa: E402
 
 DEFAULT_DATA = os.path.join(os.path.dirname(ROOT), "shared", "data", "fashion-mnist-sample")
 

@@ -26,9 +26,9 @@ sys.path.insert(0, ROOT)
 import keras_tuner as kt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from kt_lrsearch import data  # noqa: E402
-from kt_lrsearch.model import ResNetConfig, TrainingConfig  # noqa: E402
-from kt_lrsearch.training import LRHyperModel  # noqa: E402
+from kt_lrsearch.app import data  # noqa: E402
+from kt_lrsearch.app.model import ResNetConfig, TrainingConfig  # noqa: E402
+from kt_lrsearch.app.training import LRHyperModel  # noqa: E402
 
 DEFAULT_DATA = str(data.SAMPLE_DIR)  # the real sample shipped in the package
 OUT = os.path.join(ROOT, "bench", "lr_tables.json")

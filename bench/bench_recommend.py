@@ -35,7 +35,8 @@ import numpy as np
 from bench_suite import kt_space, run_kt
 from problems import Problem, lr_table, measured
 
-from kt_lrsearch import GPEIOracle, recommendation
+from kt_lrsearch import GPEIOracle
+from kt_lrsearch.core import recommendation
 
 RULES = (
     "best noisy trial",

@@ -19,9 +19,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOOT = ("import sys, functools; sys.path.insert(0, {root!r}); "
-        "import kt_lrsearch.replay as r; "
+        "import kt_lrsearch.app.replay as r; "
         "r.drawing_pool = functools.partial(r.drawing_pool, {workers}); "
-        "from kt_lrsearch.cli import main; main(['report', {run!r}])")  # fmt: skip
+        "from kt_lrsearch.app.cli import main; main(['report', {run!r}])")  # fmt: skip
 
 
 def once(run_dir: str, workers: int | None) -> float:

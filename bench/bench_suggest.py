@@ -29,7 +29,8 @@ sys.path.insert(len(sys.path) if os.environ.get("PYTHONPATH") else 0,
 
 import keras_tuner as kt
 
-from kt_lrsearch import GPEIOracle, gp
+from kt_lrsearch import GPEIOracle
+from kt_lrsearch.core import gp
 
 TRIALS = 20
 

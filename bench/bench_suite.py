@@ -68,7 +68,8 @@ from landscapes import (
 )
 from problems import LR, Problem, Spec, box, setup_table, tables
 
-from kt_lrsearch import GPEIOracle, kernel
+from kt_lrsearch import GPEIOracle
+from kt_lrsearch.core import kernel
 
 MIXED: list[Spec] = [
     ("float", "lr", {"low": 1e-4, "high": 1e-1, "log": True}, None),

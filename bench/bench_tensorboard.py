@@ -20,8 +20,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BOOT = ("import sys; sys.path.insert(0, {root!r}); import kt_lrsearch.search as s; "
-        "{patch}from kt_lrsearch.cli import main; "
+BOOT = ("import sys; sys.path.insert(0, {root!r}); import kt_lrsearch.app.search as s; "
+        "{patch}from kt_lrsearch.app.cli import main; "
         "main(['search', '--quick', '--out', {out!r}, '--quiet'])")  # fmt: skip
 
 

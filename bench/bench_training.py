@@ -48,8 +48,8 @@ def child(setting: str, images: int, epochs: int, data_dir: str) -> None:
     import keras
     import numpy as np
 
-    from kt_lrsearch import data
-    from kt_lrsearch.model import build_resnet
+    from kt_lrsearch.app import data
+    from kt_lrsearch.app.model import build_resnet
 
     keras.utils.set_random_seed(0)
     batch_size, compile_kwargs = SETTINGS[setting]
@@ -94,9 +94,9 @@ def trial_child(setting: str, trials: int, data_dir: str) -> None:
     import keras_tuner as kt
     import numpy as np
 
-    from kt_lrsearch import data
-    from kt_lrsearch.model import TrainingConfig
-    from kt_lrsearch.training import LRHyperModel
+    from kt_lrsearch.app import data
+    from kt_lrsearch.app.model import TrainingConfig
+    from kt_lrsearch.app.training import LRHyperModel
 
     batch_size, reuse = TRIAL_SETTINGS[setting]
     ds = data.load(data_dir, validation_fraction=0.2, seed=42)

@@ -48,7 +48,7 @@ from bench_suite import kt_space, paired_difference, run_kt
 from problems import Problem, lr_table, measured
 
 from kt_lrsearch import GPEIOracle
-from kt_lrsearch.warm_start import Rescaled
+from kt_lrsearch.tuning.warm_start import Rescaled
 
 # (label, earlier table, new table, mirror the earlier one)
 PAIRS = [

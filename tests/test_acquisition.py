@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kt_lrsearch.acquisition import (
+from kt_lrsearch.core.acquisition import (
     expected_improvement,
     log_expected_improvement,
     log_h,

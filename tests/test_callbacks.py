@@ -9,7 +9,7 @@ import pytest
 from oracle_helpers import make_oracle, peaked, run_loop
 
 from kt_lrsearch import GPEIOracle
-from kt_lrsearch.callbacks import IterationPlotter
+from kt_lrsearch.figures.callbacks import IterationPlotter
 
 
 def test_one_figure_per_evaluation_from_the_second(tmp_path) -> None:

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from test_data import SAMPLE, corrupt, make_dataset
 
 from cli import main
-from kt_lrsearch import data
-from kt_lrsearch.run_config import SearchError, check_state_files
+from kt_lrsearch.app import data
+from kt_lrsearch.app.run_config import SearchError, check_state_files
 
 
 def invoke(*args: str):

@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from kt_lrsearch import data
+from kt_lrsearch.app import data
 
 # The real sample shipped in the package (a copy of ../shared/data/fashion-mnist-sample).
 SAMPLE = data.SAMPLE_DIR

@@ -7,7 +7,7 @@ import numpy as np
 import oracle_helpers
 import pytest
 
-from kt_lrsearch.encoding import SpaceEncoder, cells_of, keep_active_values
+from kt_lrsearch.tuning.encoding import SpaceEncoder, cells_of, keep_active_values
 
 
 def space() -> kt.HyperParameters:
@@ -84,7 +84,7 @@ def discrete_hyperparameters() -> list:
 
 @pytest.mark.parametrize("index", range(8))
 def test_cell_tables_reproduce_keras_tuners_own_mapping_exactly(index: int) -> None:
-    from kt_lrsearch.encoding import _cells, _config_key
+    from kt_lrsearch.tuning.encoding import _cells, _config_key
 
     hp = discrete_hyperparameters()[index]
     cells = _cells(_config_key(hp))

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kt_lrsearch import features, gp
-from kt_lrsearch.encoding import SpaceEncoder
+from kt_lrsearch.core import features, gp
+from kt_lrsearch.tuning.encoding import SpaceEncoder
 
 
 def mixed_space() -> kt.HyperParameters:

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from kt_lrsearch.files import atomic_path, atomic_write_text, is_local, save_json
+from kt_lrsearch.core.files import atomic_path, atomic_write_text, is_local, save_json
 
 
 def test_save_json_round_trips_and_replaces(tmp_path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kt_lrsearch import gp, kernel
+from kt_lrsearch.core import gp, kernel
 
 
 def reference_kernel(x1: np.ndarray, x2: np.ndarray, h: gp.GPHyperparameters) -> np.ndarray:

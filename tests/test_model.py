@@ -7,14 +7,14 @@ import keras_tuner as kt
 import numpy as np
 import pytest
 
-from kt_lrsearch.model import (
+from kt_lrsearch.app.model import (
     ResNetConfig,
     TrainingConfig,
     build_resnet,
     compile_model,
     residual_block,
 )
-from kt_lrsearch.training import LRHyperModel
+from kt_lrsearch.app.training import LRHyperModel
 
 
 def test_default_network_shapes_and_names() -> None:

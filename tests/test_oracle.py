@@ -11,7 +11,7 @@ import pytest
 from oracle_helpers import finish, lr_space, make_oracle, peaked, run_loop, shared_name_space
 
 from kt_lrsearch import GPEIOracle
-from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK
+from kt_lrsearch.core.trial_rules import DIVERGED, FAILED, OK
 
 
 def lrs(trials: list) -> list[float]:
@@ -332,7 +332,7 @@ def noisy_lr_search(directory: str, seed: int, **kwargs) -> GPEIOracle:
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_the_model_picks_the_kept_trial_in_a_noisy_learning_rate_search(tmp_path, seed) -> None:
-    from kt_lrsearch.progress import TrialLog
+    from kt_lrsearch.app.progress import TrialLog
 
     lines: list[str] = []
     oracle = noisy_lr_search(str(tmp_path), seed, callbacks=[TrialLog(tmp_path, 10, lines.append)])

@@ -10,8 +10,8 @@ from matplotlib.figure import Figure
 from oracle_helpers import make_oracle, peaked, run_loop
 from PIL import Image
 
-from kt_lrsearch import plotting
-from kt_lrsearch.decision_view import Relation
+from kt_lrsearch.core.decision_view import Relation
+from kt_lrsearch.figures import plotting
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kt_lrsearch import gp, policy
-from kt_lrsearch.options import DEFAULT_XI, PolicyOptions
-from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK
+from kt_lrsearch.core import gp, policy
+from kt_lrsearch.core.options import DEFAULT_XI, PolicyOptions
+from kt_lrsearch.core.trial_rules import DIVERGED, FAILED, OK
 
 OPTIONS = policy.PolicyOptions(num_initial_points=1)
 NEVER_TAKEN = lambda point: False  # noqa: E731

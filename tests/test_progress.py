@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kt_lrsearch.progress import read_events, reruns
+from kt_lrsearch.app.progress import read_events, reruns
 
 
 def event(kind: str, trial_id: str) -> dict:

@@ -1,4 +1,4 @@
-"""A calm console (kt_lrsearch.quiet): native log lines hidden, ours and errors shown."""
+"""A calm console (kt_lrsearch.app.quiet): native log lines hidden, ours and errors shown."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from kt_lrsearch import quiet
+from kt_lrsearch.app import quiet
 
 
 def test_defaults_never_override_what_the_user_set(monkeypatch) -> None:

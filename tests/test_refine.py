@@ -1,4 +1,4 @@
-"""The local search on the acquisition (kt_lrsearch.refine), on plain functions."""
+"""The local search on the acquisition (kt_lrsearch.core.refine), on plain functions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kt_lrsearch import refine
+from kt_lrsearch.core import refine
 
 
 def identity(points: np.ndarray) -> np.ndarray:

@@ -1,10 +1,10 @@
-"""Figure replay (kt_lrsearch.replay): the same figures whether a pool draws them or not."""
+"""Figure replay (kt_lrsearch.app.replay): the same figures whether a pool draws them or not."""
 
 from __future__ import annotations
 
 from oracle_helpers import make_oracle, peaked, run_loop
 
-from kt_lrsearch.replay import drawing_pool, replay_figures
+from kt_lrsearch.app.replay import drawing_pool, replay_figures
 
 
 def test_a_drawing_pool_writes_the_same_figures_as_one_process(tmp_path) -> None:

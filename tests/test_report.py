@@ -13,9 +13,9 @@ import math
 import keras_tuner as kt
 from oracle_helpers import make_oracle, run_loop
 
-from kt_lrsearch.decision_view import Relation
-from kt_lrsearch.progress import TrialLog
-from kt_lrsearch.report import load_trials, write_artifacts
+from kt_lrsearch.app.progress import TrialLog
+from kt_lrsearch.app.report import load_trials, write_artifacts
+from kt_lrsearch.core.decision_view import Relation
 
 LOSSES = [0.9, 0.4, math.inf, 0.6]
 
@@ -90,7 +90,7 @@ def test_the_recommendation_leads_results_and_report_with_its_bound_warning(tmp_
 
 
 def test_the_report_leads_with_the_decision_and_folds_the_iterations_away(tmp_path) -> None:
-    from kt_lrsearch.callbacks import IterationPlotter
+    from kt_lrsearch.figures.callbacks import IterationPlotter
 
     oracle = minimised_search(tmp_path, [])
     plotter = IterationPlotter(tmp_path / "plots")

@@ -10,8 +10,8 @@ import shutil
 import pytest
 from test_data import make_dataset
 
-from kt_lrsearch import data
-from kt_lrsearch.run_config import (
+from kt_lrsearch.app import data
+from kt_lrsearch.app.run_config import (
     SearchConfig,
     SearchError,
     make_run_dir,

@@ -1,4 +1,4 @@
-"""One process per run directory (kt_lrsearch.run_lock), and its takeover after a kill."""
+"""One process per run directory (kt_lrsearch.app.run_lock), and its takeover after a kill."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from kt_lrsearch.run_lock import LOCK, LockError, RunInUse, run_lock
+from kt_lrsearch.app.run_lock import LOCK, LockError, RunInUse, run_lock
 
 HOLD = ("import pathlib, sys, time; sys.path.insert(0, {root!r}); "
-        "from kt_lrsearch.run_lock import run_lock\n"
+        "from kt_lrsearch.app.run_lock import run_lock\n"
         "with run_lock(pathlib.Path({run!r}), 'search'):\n"
         "    print('held', flush=True); time.sleep(120)")  # fmt: skip
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kt_lrsearch import space
+from kt_lrsearch.core import space
 
 
 @settings(max_examples=100, deadline=None)

@@ -9,9 +9,9 @@ import keras_tuner as kt
 import numpy as np
 import pytest
 
-from kt_lrsearch import data
-from kt_lrsearch.model import ResNetConfig, TrainingConfig
-from kt_lrsearch.training import LRHyperModel, SeededBatches, worst_metrics
+from kt_lrsearch.app import data
+from kt_lrsearch.app.model import ResNetConfig, TrainingConfig
+from kt_lrsearch.app.training import LRHyperModel, SeededBatches, worst_metrics
 
 SAMPLE = data.SAMPLE_DIR  # the real sample shipped in the package
 

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from kt_lrsearch import trial_rules
-from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK
+from kt_lrsearch.core import trial_rules
+from kt_lrsearch.core.trial_rules import DIVERGED, FAILED, OK
 
 
 @pytest.mark.parametrize(

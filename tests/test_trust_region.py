@@ -10,10 +10,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kt_lrsearch import policy, trust_region
-from kt_lrsearch.options import PolicyOptions
-from kt_lrsearch.trial_rules import FAILED, OK
-from kt_lrsearch.trust_region import SIDE_MAX, SIDE_MIN, SIDE_START
+from kt_lrsearch.core import policy, trust_region
+from kt_lrsearch.core.options import PolicyOptions
+from kt_lrsearch.core.trial_rules import FAILED, OK
+from kt_lrsearch.core.trust_region import SIDE_MAX, SIDE_MIN, SIDE_START
 
 ALL_OK = lambda n: np.ones(n, dtype=bool)  # noqa: E731
 

@@ -1,4 +1,4 @@
-"""The warm start's model (kt_lrsearch.two_task, kt_lrsearch.prior): two tasks, one kernel."""
+"""The warm start's model (core.two_task, core.prior): two tasks, one kernel."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kt_lrsearch import gp, kernel, prior, two_task
+from kt_lrsearch.core import gp, kernel, prior, two_task
 
 GRID = np.linspace(0, 1, 201)[:, None]
 

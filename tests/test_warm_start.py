@@ -9,11 +9,12 @@ import keras_tuner as kt
 import pytest
 from oracle_helpers import lr_space, make_oracle, peaked, run_loop
 
-from kt_lrsearch import observations, search
-from kt_lrsearch.decision_view import Relation
-from kt_lrsearch.encoding import SpaceEncoder
-from kt_lrsearch.run_config import SearchConfig, make_run_dir, prepare_run_dir
-from kt_lrsearch.warm_start import Rescaled, WarmStartError, load
+from kt_lrsearch.app import search
+from kt_lrsearch.app.run_config import SearchConfig, make_run_dir, prepare_run_dir
+from kt_lrsearch.core.decision_view import Relation
+from kt_lrsearch.tuning import observations
+from kt_lrsearch.tuning.encoding import SpaceEncoder
+from kt_lrsearch.tuning.warm_start import Rescaled, WarmStartError, load
 
 
 def earlier_pairs(centre: float = -2.0) -> list[tuple[dict, float]]:

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from kt_lrsearch.data import SAMPLE_DIR
+from kt_lrsearch.app.data import SAMPLE_DIR
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAMPLE = SAMPLE_DIR  # the real Fashion-MNIST sample shipped in the package

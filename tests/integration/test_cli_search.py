@@ -15,7 +15,7 @@ import sys
 import pytest
 from PIL import Image
 
-from kt_lrsearch.data import SAMPLE_DIR
+from kt_lrsearch.app.data import SAMPLE_DIR
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAMPLE = SAMPLE_DIR  # the real Fashion-MNIST sample shipped in the package
@@ -142,9 +142,9 @@ def test_rerunning_the_same_command_resumes(quick_run) -> None:
 
 @pytest.mark.slow
 def test_a_larger_budget_extends_a_finished_run(quick_run, tmp_path) -> None:
-    from kt_lrsearch import trial_rules
-    from kt_lrsearch.run_config import PROJECT, read_config
-    from kt_lrsearch.search import _oracle
+    from kt_lrsearch.app.run_config import PROJECT, read_config
+    from kt_lrsearch.app.search import _oracle
+    from kt_lrsearch.core import trial_rules
 
     out, _ = quick_run
     run = tmp_path / "extended"

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from PIL import Image
 from process_helpers import SAMPLE, SLOW_WITH_SAMPLE, start
 
-from kt_lrsearch.progress import read_events, reruns
+from kt_lrsearch.app.progress import read_events, reruns
 
 MAX_TRIALS = 6
 ARGS = ("search", "--quick", "--train-limit", "400", "--max-trials", str(MAX_TRIALS),

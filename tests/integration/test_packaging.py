@@ -59,7 +59,7 @@ def test_pip_install_from_a_clean_clone_into_a_fresh_environment(tmp_path) -> No
     tops = {name.split("/")[0] for name in names}
     assert tops == {"kt_lrsearch", wheel.name.split("-py3")[0] + ".dist-info"}
     # The Fashion-MNIST sample --quick uses ships with its licence and README.
-    shipped = {n.split("/")[-1] for n in names if n.startswith("kt_lrsearch/sample_data/")}
+    shipped = {n.split("/")[-1] for n in names if n.startswith("kt_lrsearch/app/sample_data/")}
     assert shipped == {"LICENSE", "README.md", "train-images-idx3-ubyte.gz",
                        "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
                        "t10k-labels-idx1-ubyte.gz"}  # fmt: skip

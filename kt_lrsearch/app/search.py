@@ -2,9 +2,9 @@
 
 Everything user-facing goes through :func:`run_search` (and :func:`run_worker`,
 :func:`regenerate`); the run directory and its configuration live in
-:mod:`kt_lrsearch.run_config`, progress in :mod:`kt_lrsearch.progress`, the final
-evaluation in :mod:`kt_lrsearch.evaluation`, the artifacts in
-:mod:`kt_lrsearch.report` and figure replay in :mod:`kt_lrsearch.replay`.
+:mod:`kt_lrsearch.app.run_config`, progress in :mod:`kt_lrsearch.app.progress`, the final
+evaluation in :mod:`kt_lrsearch.app.evaluation`, the artifacts in
+:mod:`kt_lrsearch.app.report` and figure replay in :mod:`kt_lrsearch.app.replay`.
 """
 
 from __future__ import annotations
@@ -18,16 +18,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from kt_lrsearch import data as data_module
-from kt_lrsearch import warm_start
-from kt_lrsearch.callbacks import IterationPlotter
-from kt_lrsearch.distributed import LOOPBACK
-from kt_lrsearch.evaluation import final_evaluation
-from kt_lrsearch.progress import TrialLog
-from kt_lrsearch.recommendation import Recommendation, bound_warning
-from kt_lrsearch.replay import TITLE, drawing_pool, redraw_missing_figures, replay_figures
-from kt_lrsearch.report import load_trials, write_artifacts
-from kt_lrsearch.run_config import (
+from kt_lrsearch.app import data as data_module
+from kt_lrsearch.app.distributed import LOOPBACK
+from kt_lrsearch.app.evaluation import final_evaluation
+from kt_lrsearch.app.progress import TrialLog
+from kt_lrsearch.app.replay import TITLE, drawing_pool, redraw_missing_figures, replay_figures
+from kt_lrsearch.app.report import load_trials, write_artifacts
+from kt_lrsearch.app.run_config import (
     LEARNING_RATE,
     OBJECTIVE,
     PLOTS,
@@ -42,14 +39,17 @@ from kt_lrsearch.run_config import (
     previous_final,
     read_config,
 )
-from kt_lrsearch.run_lock import run_lock
-from kt_lrsearch.warm_start import WarmStartError
+from kt_lrsearch.app.run_lock import run_lock
+from kt_lrsearch.core.recommendation import Recommendation, bound_warning
+from kt_lrsearch.figures.callbacks import IterationPlotter
+from kt_lrsearch.tuning import warm_start
+from kt_lrsearch.tuning.warm_start import WarmStartError
 
 if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
     import keras_tuner
 
-    from kt_lrsearch.oracle import GPEIOracle
-    from kt_lrsearch.training import LRHyperModel
+    from kt_lrsearch.app.training import LRHyperModel
+    from kt_lrsearch.tuning.oracle import GPEIOracle
 
 
 def run_search(
@@ -66,7 +66,7 @@ def run_search(
     """Runs (or resumes) a search, retrains the best rate, writes every artifact.
 
     With ``workers`` > 0 this process becomes the chief of a distributed search
-    (:mod:`kt_lrsearch.distributed`): it serves the oracle on ``host:port`` (a
+    (:mod:`kt_lrsearch.app.distributed`): it serves the oracle on ``host:port`` (a
     free port when None) and starts ``workers`` processes running
     ``worker_command`` (which must end up in :func:`run_worker`).
 
@@ -76,7 +76,7 @@ def run_search(
     Raises:
         SearchError: Bad options, unusable output directory, mismatched run,
             a failed worker.
-        kt_lrsearch.data.DataError: Missing or invalid data files.
+        kt_lrsearch.app.data.DataError: Missing or invalid data files.
     """
     config.validate()
     _validate_distribution(workers, worker_command, host, port)
@@ -165,7 +165,7 @@ def warm_sources(config: SearchConfig) -> list[warm_start.Source]:
 
     An earlier kt_lrsearch run at another batch size has its learning rates
     multiplied by this batch size over its own (the linear scaling rule,
-    :class:`kt_lrsearch.warm_start.Rescaled`): its best rate then lands where
+    :class:`kt_lrsearch.tuning.warm_start.Rescaled`): its best rate then lands where
     this search's is likely to be. A Keras Tuner project (``RUN/tuner``)
     carries no batch size and is used as it is.
     """
@@ -206,7 +206,7 @@ def _validate_distribution(workers: int, worker_command: Sequence[str], host: st
 def _serve_workers(oracle: GPEIOracle, run_dir: pathlib.Path, workers: int,
                    worker_command: Sequence[str], host: str, port: int | None,
                    echo: Callable[[str], None]) -> None:  # fmt: skip
-    from kt_lrsearch import distributed
+    from kt_lrsearch.app import distributed
 
     try:
         distributed.run_chief(oracle, workers=workers, worker_command=worker_command, host=host,
@@ -244,9 +244,9 @@ def run_worker(
 
     Raises:
         SearchError: Missing variables, no configuration, mismatched data.
-        kt_lrsearch.data.DataError: Missing or invalid data files.
+        kt_lrsearch.app.data.DataError: Missing or invalid data files.
     """
-    from kt_lrsearch import distributed
+    from kt_lrsearch.app import distributed
 
     try:
         host, port, tuner_id = distributed.worker_settings()
@@ -267,8 +267,8 @@ def run_worker(
 
 
 def _hypermodel(config: SearchConfig) -> LRHyperModel:
-    from kt_lrsearch.model import TrainingConfig
-    from kt_lrsearch.training import LRHyperModel
+    from kt_lrsearch.app.model import TrainingConfig
+    from kt_lrsearch.app.training import LRHyperModel
 
     return LRHyperModel(config.lr_min, config.lr_max, seed=config.seed,
                         training=TrainingConfig(batch_size=config.batch_size))  # fmt: skip
@@ -283,7 +283,7 @@ def _oracle(config: SearchConfig, callbacks: list[Any],
     """
     import keras_tuner as kt
 
-    from kt_lrsearch.oracle import GPEIOracle
+    from kt_lrsearch.tuning.oracle import GPEIOracle
 
     space = kt.HyperParameters()
     _hypermodel(config).declare(space)
@@ -313,7 +313,7 @@ def _tune(config: SearchConfig, run_dir: pathlib.Path, dataset: data_module.Data
     In a worker (Keras Tuner's environment variables set) the tuner forwards
     every oracle call to the chief, ``callbacks`` stay empty and ``echo`` None.
     """
-    from kt_lrsearch.training import ModelReuseTuner
+    from kt_lrsearch.tuning.reuse import ModelReuseTuner
 
     # Keras Tuner prints "Reloading Tuner from ..." unconditionally; a resume is
     # reported once, below, in our own words (issue 14: progress lines only).
@@ -369,7 +369,7 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
 
 
 def recommend(oracle: GPEIOracle, echo: Callable[[str], None]) -> Recommendation | None:
-    """The model's recommended rate and range (see kt_lrsearch.recommendation), echoed."""
+    """The model's recommended rate and range (see kt_lrsearch.core.recommendation), echoed."""
     advice = oracle.decision_view().recommend()
     if advice is None:
         return None

@@ -15,8 +15,8 @@ import pathlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from kt_lrsearch import trial_rules
-from kt_lrsearch.callbacks import IterationPlotter, iteration_filename
+from kt_lrsearch.core import trial_rules
+from kt_lrsearch.figures.callbacks import IterationPlotter, iteration_filename
 
 TITLE = "GP-EI learning-rate search"
 
@@ -33,7 +33,7 @@ class _Inline(concurrent.futures.Executor):
 
 def _warm() -> None:
     """Loads the drawing code in a pool process (while the parent loads TensorFlow)."""
-    import kt_lrsearch.callbacks  # noqa: F401
+    import kt_lrsearch.figures.callbacks  # noqa: F401
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 """The oracle's callback protocol and its dispatch (no plotting, no Keras Tuner).
 
 Keras Tuner has no tuner-level callback API, so GPEIOracle calls these hooks
-itself (see :mod:`kt_lrsearch.callbacks` for the ready ones).
+itself (see :mod:`kt_lrsearch.figures.callbacks` for the ready ones).
 """
 
 from __future__ import annotations

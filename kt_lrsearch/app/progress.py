@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kt_lrsearch import trial_rules
-from kt_lrsearch.files import atomic_write_text
+from kt_lrsearch.core import trial_rules
+from kt_lrsearch.core.files import atomic_write_text
 
 EVENTS = "trial_events.jsonl"
 DURATIONS = "durations.json"

@@ -1,6 +1,6 @@
 """The plot view of one oracle decision, as plain arrays (no Keras Tuner objects).
 
-:mod:`kt_lrsearch.policy` decides in the unit cube and the maximisation frame;
+:mod:`kt_lrsearch.core.policy` decides in the unit cube and the maximisation frame;
 this view restates that decision in the objective's units and the
 hyperparameters' values, with the observations it was made from. Plotting
 reads this record only, so it shows exactly what the decision was made with
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from kt_lrsearch import recommendation, trial_rules
+from kt_lrsearch.core import recommendation, trial_rules
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -66,7 +66,7 @@ class AxisSlice:
 class Relation:
     """How much a warm start's earlier search counts, as the new scores judge it.
 
-    :mod:`kt_lrsearch.two_task` averages the tasks' correlation ``rho`` over a
+    :mod:`kt_lrsearch.core.two_task` averages the tasks' correlation ``rho`` over a
     grid; before any new score its prior (``NO_RELATION_MASS``, ``RHO_GRID``)
     gives ``P(rho > 0) = 0.5`` and a mean ``rho`` of 0.33. ``verdict`` reads the
     probability at 0.8 and 0.2, round numbers chosen for wording only: no

@@ -1,13 +1,15 @@
-"""A calm console: TensorFlow's, absl's and TFP's noise kept off it (issue 14).
+"""A calm console for the command line: TensorFlow's, absl's and TFP's noise kept off it.
 
 Two layers, because TensorFlow 2.21 logs from C++ before absl is initialised and
 ignores ``TF_CPP_MIN_LOG_LEVEL`` there ("oneDNN custom operations are on", "Could
 not find cuda drivers", each printed twice; "failed call to cuInit" at the first
 op):
 
-- :func:`quiet_environment`, run when the package is imported, sets the usual
-  variables (only where the user has not) and raises the ``tensorflow`` Python
-  logger to ERROR when nobody configured it (TFP's "`jitter` is deprecated").
+- :func:`quiet_environment`, run by the CLI's entry before TensorFlow loads (never
+  by a library import: a program that uses the library keeps TensorFlow's errors),
+  sets the usual variables (only where the user has not) and raises the
+  ``tensorflow`` Python logger to ERROR when nobody configured it (TFP's
+  "`jitter` is deprecated").
 - :func:`native_stderr_captured`, for the command line only (a library must not
   take over a process's file descriptors), points file descriptor 2 at a
   temporary file while Python's own ``sys.stderr`` keeps the real console, so

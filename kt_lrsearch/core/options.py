@@ -1,6 +1,6 @@
 """The oracle's own options, validated, and the checks the oracle shares.
 
-Kept apart from :mod:`kt_lrsearch.policy` so the decision module holds only
+Kept apart from :mod:`kt_lrsearch.core.policy` so the decision module holds only
 the decision; ``policy`` re-exports ``PolicyOptions``.
 """
 
@@ -42,7 +42,7 @@ NO_MARGIN_DIMENSIONS = (2, 3)
 
 @dataclasses.dataclass(frozen=True)
 class PolicyOptions:
-    """The oracle's own options (see :class:`~kt_lrsearch.oracle.GPEIOracle`).
+    """The oracle's own options (see :class:`~kt_lrsearch.tuning.oracle.GPEIOracle`).
 
     Raises:
         ValueError: When an option is out of range, naming it and the range.

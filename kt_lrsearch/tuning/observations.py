@@ -1,10 +1,10 @@
 """Keras Tuner trials as the policy's plain inputs, and a decision as its plot view.
 
-The adapter layer between :class:`~kt_lrsearch.oracle.GPEIOracle` (Keras Tuner
-objects) and :mod:`kt_lrsearch.policy` (arrays in the unit cube and the
+The adapter layer between :class:`~kt_lrsearch.tuning.oracle.GPEIOracle` (Keras Tuner
+objects) and :mod:`kt_lrsearch.core.policy` (arrays in the unit cube and the
 maximisation frame): it encodes finished and pending trials, and restates a
-:class:`~kt_lrsearch.policy.Decision` in objective units and hyperparameter
-values as a :class:`~kt_lrsearch.decision_view.DecisionView`.
+:class:`~kt_lrsearch.core.policy.Decision` in objective units and hyperparameter
+values as a :class:`~kt_lrsearch.core.decision_view.DecisionView`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ import numpy.typing as npt
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch import encoding, policy, space, trial_rules, two_task
-from kt_lrsearch.decision_view import DecisionView, Relation
-from kt_lrsearch.encoding import SpaceEncoder, is_continuous, is_numeric
-from kt_lrsearch.policy import Decision, Observations
-from kt_lrsearch.slices import axis_slices
-from kt_lrsearch.warm_start import EarlierTrial, WarmStartError
+from kt_lrsearch.core import policy, space, trial_rules, two_task
+from kt_lrsearch.core.decision_view import DecisionView, Relation
+from kt_lrsearch.core.policy import Decision, Observations
+from kt_lrsearch.tuning import encoding
+from kt_lrsearch.tuning.encoding import SpaceEncoder, is_continuous, is_numeric
+from kt_lrsearch.tuning.slices import axis_slices
+from kt_lrsearch.tuning.warm_start import EarlierTrial, WarmStartError
 
 FloatArray = npt.NDArray[np.float64]
 Trial = trial_module.Trial

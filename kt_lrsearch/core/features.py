@@ -33,7 +33,7 @@ from collections.abc import Callable, Collection, Mapping
 import numpy as np
 import numpy.typing as npt
 
-from kt_lrsearch import gp
+from kt_lrsearch.core import gp
 
 FloatArray = npt.NDArray[np.float64]
 Features = Callable[[FloatArray], FloatArray]

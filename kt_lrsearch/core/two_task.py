@@ -1,7 +1,7 @@
 """Warm start as a two-task GP whose correlation is averaged, not guessed.
 
 The earlier task (t = 0) and the new one (t = 1) share the earlier GP's fitted
-kernel ``k`` (:mod:`kt_lrsearch.kernel`: Matern-5/2, plus the quadratic trend
+kernel ``k`` (:mod:`kt_lrsearch.core.kernel`: Matern-5/2, plus the quadratic trend
 with two or more input columns) and its noise variance ``sigma^2``. On the
 earlier task's standardised scale:
 
@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import linalg
 
-from kt_lrsearch import features, gp
+from kt_lrsearch.core import features, gp
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -103,7 +103,7 @@ class Earlier:
 
     @classmethod
     def from_model(cls, model: gp.GaussianProcess | features.FeatureGP) -> Earlier:
-        """The summary of a GP fitted by :func:`kt_lrsearch.features.fit`."""
+        """The summary of a GP fitted by :func:`kt_lrsearch.core.features.fit`."""
         fitted = model.model if isinstance(model, features.FeatureGP) else model
         feats = model.features if isinstance(model, features.FeatureGP) else None
         return cls(inputs=fitted.x_obs, z=fitted.standardiser.forward(fitted.y_obs),

@@ -1,8 +1,8 @@
 """GPEIOracle: the Keras Tuner adapter of the GP-EI decision policy.
 
-The decision itself lives in :mod:`kt_lrsearch.policy` (pure, no Keras Tuner);
-:mod:`kt_lrsearch.observations` turns trials into its inputs and its decision
-into a :class:`~kt_lrsearch.decision_view.DecisionView`. This module keeps
+The decision itself lives in :mod:`kt_lrsearch.core.policy` (pure, no Keras Tuner);
+:mod:`kt_lrsearch.tuning.observations` turns trials into its inputs and its decision
+into a :class:`~kt_lrsearch.core.decision_view.DecisionView`. This module keeps
 what is Keras Tuner's business: the ``populate_space`` protocol (RUNNING /
 IDLE / STOPPED), duplicate checks and the random fallback, persistence and its
 repairs, and the callbacks. Works with any search space and tuner, including
@@ -23,13 +23,14 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch import encoding, features, gp, observations, policy, prior, trial_rules
-from kt_lrsearch import warm_start as warm_start_module
-from kt_lrsearch.decision_view import DecisionView
-from kt_lrsearch.encoding import SpaceEncoder
-from kt_lrsearch.files import is_local, save_json
-from kt_lrsearch.hooks import notify
-from kt_lrsearch.options import PolicyOptions, check_int
+from kt_lrsearch.core import features, gp, policy, prior, trial_rules
+from kt_lrsearch.core.decision_view import DecisionView
+from kt_lrsearch.core.files import is_local, save_json
+from kt_lrsearch.core.options import PolicyOptions, check_int
+from kt_lrsearch.tuning import encoding, observations
+from kt_lrsearch.tuning import warm_start as warm_start_module
+from kt_lrsearch.tuning.encoding import SpaceEncoder
+from kt_lrsearch.tuning.hooks import notify
 
 TrialStatus = trial_module.TrialStatus
 
@@ -71,31 +72,31 @@ class GPEIOracle(keras_tuner.Oracle):
             falls below this value. None (the default) never stops early.
         xi_decay: Decay ``xi`` to 0 over ``max_trials`` (True), or keep it.
         refine: In more than one dimension, polish the best candidates by a
-            local search on the acquisition (:mod:`kt_lrsearch.refine`).
+            local search on the acquisition (:mod:`kt_lrsearch.core.refine`).
         trust_region: In a space of two or more Floats and Ints without
             conditions, propose the last third of the model-based trials
-            inside TuRBO's trust region (:mod:`kt_lrsearch.trust_region`).
+            inside TuRBO's trust region (:mod:`kt_lrsearch.core.trust_region`).
         callbacks: Objects with ``on_trial_end(oracle, trial)``, called after
-            each trial is recorded (see :mod:`kt_lrsearch.callbacks`), and
+            each trial is recorded (see :mod:`kt_lrsearch.figures.callbacks`), and
             optionally ``on_trial_begin(oracle, trial)``, called when a trial
             is handed to a tuner. An exception in one is reported as a warning
             and never stops the search (in distributed tuning a raising oracle
             hangs the chief).
         warm_start: Earlier searches of a related task, each a kt_lrsearch run
             directory, a Keras Tuner project directory or a list of
-            ``(values, score)`` pairs (:mod:`kt_lrsearch.warm_start`). They and
+            ``(values, score)`` pairs (:mod:`kt_lrsearch.tuning.warm_start`). They and
             the new trials form one two-task GP whose relatedness is averaged
-            over what the new scores support (:mod:`kt_lrsearch.two_task`); the
+            over what the new scores support (:mod:`kt_lrsearch.core.two_task`); the
             first trial is the earlier best and there is no initial design. Only
             new trials count towards ``max_trials``. Empty (the default): a
             cold search.
 
     Attributes:
-        options: The oracle's own options, a :class:`~kt_lrsearch.options.PolicyOptions`.
+        options: The oracle's own options, a :class:`~kt_lrsearch.core.options.PolicyOptions`.
 
     Raises:
         ValueError: When an option is out of range, with the accepted range.
-        kt_lrsearch.warm_start.WarmStartError: A warm-start source that cannot
+        kt_lrsearch.tuning.warm_start.WarmStartError: A warm-start source that cannot
             be used (missing, corrupt, another objective); a different search
             space is found at the first decision.
     """
@@ -201,7 +202,7 @@ class GPEIOracle(keras_tuner.Oracle):
 
         Keras Tuner's own version first runs ``ensure_active_values``, which
         drops or re-draws a child whose name two branches share; see
-        :func:`kt_lrsearch.encoding.keep_active_values`.
+        :func:`kt_lrsearch.tuning.encoding.keep_active_values`.
         """
         encoding.keep_active_values(trial.hyperparameters)
         new = self._compute_values_hash(trial.hyperparameters.values)
@@ -249,12 +250,12 @@ class GPEIOracle(keras_tuner.Oracle):
 
         In a search of one numeric hyperparameter (the learning rate), the trial
         the model recommends comes first: the best measured trial among those
-        the GP cannot tell from its best (:mod:`kt_lrsearch.recommendation`),
+        the GP cannot tell from its best (:mod:`kt_lrsearch.core.recommendation`),
         not the luckiest noisy score. Measured on 15 learning-rate landscapes:
         better on 8, worse by at most 0.0005 on 3 (docs/benchmarks.md). Then
         completed trials with finite scores, best score first, ties going to the
         earlier trial; then diverged ones (NaN/inf score), then the rest
-        (:func:`kt_lrsearch.trial_rules.rank_key`). Keras Tuner sorts raw
+        (:func:`kt_lrsearch.core.trial_rules.rank_key`). Keras Tuner sorts raw
         scores in dictionary order: an infinite accuracy would be "best", and a
         reload (which globs trial files) could pick another of two tied trials.
         """
@@ -340,7 +341,7 @@ class GPEIOracle(keras_tuner.Oracle):
         return view
 
     def _prior_mean(self, encoder: SpaceEncoder) -> prior.PriorMean | None:
-        """The warm start's prior (kt_lrsearch.prior), fitted once per search space."""
+        """The warm start's prior (kt_lrsearch.core.prior), fitted once per search space."""
         if not self.earlier:
             return None
         if self._prior is None or self._prior[0] != encoder.names:

@@ -1,10 +1,10 @@
 """Warm start: the earlier search, summarised for the new one.
 
 :func:`prior_from` fits a GP on the earlier task's observations (the usual
-model, :mod:`kt_lrsearch.features`) and keeps what the new search needs from it:
+model, :mod:`kt_lrsearch.core.features`) and keeps what the new search needs from it:
 its best point (a warm search's first proposal), its posterior mean (the figures'
 and tests' view of the earlier landscape) and the fitted GP itself, from which
-:mod:`kt_lrsearch.two_task` builds the model of the new task.
+:mod:`kt_lrsearch.core.two_task` builds the model of the new task.
 
 Pure numpy apart from the one GP fit.
 """
@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from kt_lrsearch import features, two_task
+from kt_lrsearch.core import features, two_task
 
 FloatArray = npt.NDArray[np.float64]
 PriorFn = Callable[[FloatArray], FloatArray]

@@ -2,7 +2,7 @@
 
 Pure and free of Keras Tuner: every input is a plain array or number, so each
 rule (xi schedule, failure penalty, fantasies, distance filter, candidate
-ranking) can be tested on arrays. :class:`~kt_lrsearch.oracle.GPEIOracle`
+ranking) can be tested on arrays. :class:`~kt_lrsearch.tuning.oracle.GPEIOracle`
 adapts Keras Tuner's trials to these inputs and the decision back to values.
 
 Glossary (shapes): n observations, r pending (running or queued) points,
@@ -30,9 +30,18 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from kt_lrsearch import acquisition, features, gp, prior, refine, space, trust_region, two_task
-from kt_lrsearch.options import PolicyOptions
-from kt_lrsearch.trial_rules import OK
+from kt_lrsearch.core import (
+    acquisition,
+    features,
+    gp,
+    prior,
+    refine,
+    space,
+    trust_region,
+    two_task,
+)
+from kt_lrsearch.core.options import PolicyOptions
+from kt_lrsearch.core.trial_rules import OK
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -48,7 +57,7 @@ MAX_CANDIDATE_TRIES = 256
 # scale that refines within one grid cell of a 2048-point Sobol set.
 LOCAL_CENTRES = 3
 LOCAL_SCALE = 0.05
-# Best candidates polished by the local search of kt_lrsearch.refine (d > 1).
+# Best candidates polished by the local search of kt_lrsearch.core.refine (d > 1).
 REFINE_STARTS = 5
 
 # What a decision asks of its caller.
@@ -185,7 +194,7 @@ def global_candidates(options: PolicyOptions, *, dim: int, seed: int,
     """(m, d) the space-wide candidates: the dense 1-D grid, else scrambled Sobol.
 
     Snapped with ``snap`` when given. Also the reference points a warm start's
-    prior is summarised over (:func:`kt_lrsearch.prior.prior_from`).
+    prior is summarised over (:func:`kt_lrsearch.core.prior.prior_from`).
     """
     points = (space.unit_grid(options.grid_size) if dim == 1
               else space.sobol_points(options.num_candidates, dim, seed=seed))  # fmt: skip
@@ -226,7 +235,7 @@ def posterior(model: Model, obs: Observations, model_scores: FloatArray,
     ``xi`` is in units of the observations' standard deviation; the EI margin
     in score units is ``xi * scale`` of the GP's standardiser. With ``snap``
     and d > 1, the ``REFINE_STARTS`` best allowed candidates are refined by a
-    local search on log-EI (:mod:`kt_lrsearch.refine`, seeded by ``seed``) and
+    local search on log-EI (:mod:`kt_lrsearch.core.refine`, seeded by ``seed``) and
     the refined points are appended to the candidates. With a trust region
     ``box``, points outside it (snapping can move them) are not allowed (log-EI -inf).
     """
@@ -329,10 +338,10 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
 
     The GP is fitted whenever there is an observation, also during the initial
     design, so the figures show it from the second trial on. With
-    ``prior_mean`` (a warm start, :mod:`kt_lrsearch.prior`) there is no
+    ``prior_mean`` (a warm start, :mod:`kt_lrsearch.core.prior`) there is no
     initial design: the first proposal is the earlier task's best point, and
     the new scores are modelled jointly with the earlier ones
-    (:mod:`kt_lrsearch.two_task`).
+    (:mod:`kt_lrsearch.core.two_task`).
 
     Args:
         obs: Finished trials, in trial order (the GP's sums depend on it).
@@ -345,10 +354,10 @@ def decide(obs: Observations, pending: FloatArray, options: PolicyOptions, *, di
         snap: Moves points onto the values' embedding (see the module docstring).
         is_taken: Whether a point's values were tried or are running.
         gp_features: Maps unit points to the GP's inputs (one-hot unordered
-            choices, :mod:`kt_lrsearch.features`); None: the unit points.
+            choices, :mod:`kt_lrsearch.core.features`); None: the unit points.
         prior_mean: The earlier task's fitted GP, or None (a cold search).
         boxable: Every axis is a Float or Int without conditions: with ``options.trust_region``
-            a cold search's last third then stays in :mod:`kt_lrsearch.trust_region`'s box,
+            a cold search's last third then stays in :mod:`kt_lrsearch.core.trust_region`'s box,
             unless the box has no untried candidate (or EI stops there): then it looks everywhere.
     """
     model_scores = penalise(obs.frame, obs.ok, options.failure_penalty)

@@ -167,7 +167,7 @@ def run_chief(
     Raises:
         DistributedError: A worker exited with an error, or all exited early.
     """
-    from kt_lrsearch import gp  # lazily: TensorFlow loads only for a chief
+    from kt_lrsearch.core import gp  # lazily: TensorFlow loads only for a chief
 
     # Workers first, server second: forking a process whose gRPC threads are
     # running crashed a worker (SIGABRT, "epoll_wait error: Bad file

@@ -2,7 +2,7 @@
 
 Every file is written atomically (temporary name, then rename), so a crash never
 leaves half a JSON or PNG behind. Trials are numbered from 1 and ranked by
-:mod:`kt_lrsearch.trial_rules`, in the objective's own direction.
+:mod:`kt_lrsearch.core.trial_rules`, in the objective's own direction.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import os
 import pathlib
 from typing import Any
 
-from kt_lrsearch import trial_rules
-from kt_lrsearch.files import atomic_write_text
-from kt_lrsearch.plotting import plot_convergence, save_figure, write_gif
-from kt_lrsearch.progress import DURATIONS
-from kt_lrsearch.recommendation import Recommendation, bound_warning
+from kt_lrsearch.app.progress import DURATIONS
+from kt_lrsearch.core import trial_rules
+from kt_lrsearch.core.files import atomic_write_text
+from kt_lrsearch.core.recommendation import Recommendation, bound_warning
+from kt_lrsearch.figures.plotting import plot_convergence, save_figure, write_gif
 
 FIELDS = ("trial", "learning_rate", "score", "status", "duration_s")
 
@@ -29,7 +29,7 @@ FIELDS = ("trial", "learning_rate", "score", "status", "duration_s")
 def load_trials(oracle: Any, run_dir: pathlib.Path) -> list[dict[str, Any]]:
     """One row per trial in trial order (see FIELDS); ``trial`` is the 1-based number.
 
-    ``status`` is the trial's outcome (:func:`kt_lrsearch.trial_rules.outcome`:
+    ``status`` is the trial's outcome (:func:`kt_lrsearch.core.trial_rules.outcome`:
     COMPLETED, DIVERGED or FAILED) once finished, else Keras Tuner's status.
     """
     durations_file = run_dir / DURATIONS

@@ -3,7 +3,7 @@
 The GP lives on the unit cube (the hyperparameters' ``value_to_prob`` embedding)
 and sees standardised observations; this module never sees Keras Tuner objects.
 The model itself (Matern-5/2 plus a quadratic trend, the hyperparameters'
-bounds and priors, the MAP loss) is :mod:`kt_lrsearch.kernel`; this module fits
+bounds and priors, the MAP loss) is :mod:`kt_lrsearch.core.kernel`; this module fits
 it and answers queries.
 
 Glossary of names and shapes:
@@ -30,7 +30,7 @@ import numpy.typing as npt
 import tensorflow as tf
 from scipy import optimize
 
-from kt_lrsearch import kernel
+from kt_lrsearch.core import kernel
 
 FloatArray = npt.NDArray[np.float64]
 

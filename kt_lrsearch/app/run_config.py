@@ -2,7 +2,7 @@
 
 A run directory holds ``config.json`` (this module), the Keras Tuner project
 (``tuner/``), the per-iteration figures (``plots/``), the progress records
-(:mod:`kt_lrsearch.progress`) and the artifacts (:mod:`kt_lrsearch.report`).
+(:mod:`kt_lrsearch.app.progress`) and the artifacts (:mod:`kt_lrsearch.app.report`).
 Rerunning the same configuration resumes it; problems a user can fix raise
 :class:`SearchError` with what, where and how to fix it.
 """
@@ -17,10 +17,10 @@ import pathlib
 import shutil
 from typing import Any
 
-from kt_lrsearch import data as data_module
-from kt_lrsearch.files import TMP_PREFIX, atomic_write_text, remove_temporaries
-from kt_lrsearch.progress import DURATIONS, EVENTS
-from kt_lrsearch.run_lock import LOCK
+from kt_lrsearch.app import data as data_module
+from kt_lrsearch.app.progress import DURATIONS, EVENTS
+from kt_lrsearch.app.run_lock import LOCK
+from kt_lrsearch.core.files import TMP_PREFIX, atomic_write_text, remove_temporaries
 
 PROJECT = "tuner"
 PLOTS = "plots"
@@ -129,8 +129,8 @@ def prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: bool
                     data_fingerprint: str | None = None) -> int | None:  # fmt: skip
     """Resets (``overwrite``) or checks a made run directory, then stores ``config``.
 
-    Call under :func:`kt_lrsearch.run_lock.run_lock`, after :func:`make_run_dir`.
-    ``data_fingerprint`` (:func:`kt_lrsearch.data.fingerprint`) identifies the
+    Call under :func:`kt_lrsearch.app.run_lock.run_lock`, after :func:`make_run_dir`.
+    ``data_fingerprint`` (:func:`kt_lrsearch.app.data.fingerprint`) identifies the
     data whatever its path is spelled like.
 
     Returns:
@@ -153,7 +153,7 @@ def prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: bool
         if extended is not None:
             # Imported here: the figure module loads matplotlib, which a run
             # that only resumes or refuses does not need.
-            from kt_lrsearch.callbacks import iteration_filename
+            from kt_lrsearch.figures.callbacks import iteration_filename
 
             (run_dir / PLOTS / iteration_filename(extended)).unlink(missing_ok=True)
     remove_temporaries(run_dir)  # left by a process killed mid-write

@@ -17,8 +17,8 @@ from typing import Any
 
 import keras_tuner
 
-from kt_lrsearch.oracle import GPEIOracle
-from kt_lrsearch.training import ModelReuseTuner
+from kt_lrsearch.tuning.oracle import GPEIOracle
+from kt_lrsearch.tuning.reuse import ModelReuseTuner
 
 
 class GPEITuner(ModelReuseTuner):
@@ -28,14 +28,15 @@ class GPEITuner(ModelReuseTuner):
     its first four by position. ``alpha``/``beta`` of its GP-UCB have no
     counterpart: given as keywords they are ignored with a warning, so swapping
     the class name works. The keyword-only options are GPEIOracle's own (see
-    :class:`~kt_lrsearch.oracle.GPEIOracle`).
+    :class:`~kt_lrsearch.tuning.oracle.GPEIOracle`).
     Any other keyword (``directory``, ``project_name``, ``overwrite``,
     ``executions_per_trial``, ``max_model_size``, ``distribution_strategy``, ...)
     goes to ``keras_tuner.Tuner``.
 
-    The tuner saves its state files atomically, and skips Keras Tuner's
-    per-trial ``clear_session()`` for a :class:`~kt_lrsearch.training.LRHyperModel`
-    that reuses its compiled model.
+    The tuner saves its state files atomically. A hypermodel that sets
+    ``reuses_model = True`` (see :mod:`kt_lrsearch.tuning.reuse`) is built without
+    Keras Tuner's per-trial ``clear_session()``; Keras Tuner's model-type and
+    ``max_model_size`` checks hold for every hypermodel.
 
     Args:
         hypermodel: A ``HyperModel`` or a function ``build(hp) -> keras.Model``.

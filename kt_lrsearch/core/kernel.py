@@ -1,7 +1,7 @@
 """The GP's prior: kernel, hyperparameters, their bounds and priors, the MAP loss.
 
-TensorFlow Probability ops only; :mod:`kt_lrsearch.gp` builds them once into its
-own graph and runs them. Shapes as in :mod:`kt_lrsearch.gp`, with
+TensorFlow Probability ops only; :mod:`kt_lrsearch.core.gp` builds them once into its
+own graph and runs them. Shapes as in :mod:`kt_lrsearch.core.gp`, with
 p = d + 3 hyperparameters:
 
     theta (..., p), unconstrained, squashed into bounds:
@@ -105,11 +105,11 @@ def unpack(theta: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor
 
 
 # The trend is on from this many input dimensions (off in 1-D: docs/design.md).
-# Read once, when kt_lrsearch.gp builds its graph; bench/bench_suite.py --no-trend
+# Read once, when kt_lrsearch.core.gp builds its graph; bench/bench_suite.py --no-trend
 # raises it to compare.
 TREND_MIN_DIMENSIONS = 2
 # The multi-column noise prior from this many input dimensions (the module docstring).
-# Read once, when kt_lrsearch.gp builds its graph; bench/bench_suite.py
+# Read once, when kt_lrsearch.core.gp builds its graph; bench/bench_suite.py
 # --lognormal-noise raises it to compare.
 NOISE_PRIOR_MIN_DIMENSIONS = 2
 # log p(s^2) = a log s^2 - b s^2 in more columns: (a, b) = (concentration - 1, rate).

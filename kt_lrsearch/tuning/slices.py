@@ -17,9 +17,10 @@ import numpy as np
 import numpy.typing as npt
 from keras_tuner.engine import hyperparameters as hp_module
 
-from kt_lrsearch import encoding, policy, space
-from kt_lrsearch.decision_view import AxisSlice
-from kt_lrsearch.encoding import SpaceEncoder, is_continuous, is_numeric
+from kt_lrsearch.core import policy, space
+from kt_lrsearch.core.decision_view import AxisSlice
+from kt_lrsearch.tuning import encoding
+from kt_lrsearch.tuning.encoding import SpaceEncoder, is_continuous, is_numeric
 
 FloatArray = npt.NDArray[np.float64]
 

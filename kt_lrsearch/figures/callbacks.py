@@ -14,8 +14,8 @@ import pathlib
 import warnings
 from typing import Any
 
-from kt_lrsearch.decision_view import DecisionView
-from kt_lrsearch.plotting import plot_iteration, plot_slices, save_figure
+from kt_lrsearch.core.decision_view import DecisionView
+from kt_lrsearch.figures.plotting import plot_iteration, plot_slices, save_figure
 
 
 def iteration_filename(evaluations: int) -> str:

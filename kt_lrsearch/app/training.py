@@ -20,9 +20,8 @@ import keras_tuner
 import numpy as np
 import numpy.typing as npt
 
-from kt_lrsearch.files import is_local, save_json
-from kt_lrsearch.model import ResNetConfig, TrainingConfig, build_resnet, compile_model
-from kt_lrsearch.run_config import LEARNING_RATE
+from kt_lrsearch.app.model import ResNetConfig, TrainingConfig, build_resnet, compile_model
+from kt_lrsearch.app.run_config import LEARNING_RATE
 
 # Keras's own SGD default; the hyperparameter's default (clamped into range).
 DEFAULT_LEARNING_RATE = 0.01
@@ -180,6 +179,11 @@ class LRHyperModel(keras_tuner.HyperModel):
         self._model: keras.Model | None = None
         self._initial_weights: list[npt.NDArray[Any]] = []
 
+    @property
+    def reuses_model(self) -> bool:
+        """The protocol of :mod:`kt_lrsearch.tuning.reuse`: one model, reset per build."""
+        return self.reuse_model
+
     def declare(self, hp: keras_tuner.HyperParameters) -> float:
         """Registers the learning-rate hyperparameter in ``hp``; returns its value."""
         default = min(max(DEFAULT_LEARNING_RATE, self.lr_min), self.lr_max)
@@ -241,36 +245,3 @@ class LRHyperModel(keras_tuner.HyperModel):
             names = guard.metric_names or ["loss"]
             return worst_metrics(names + [f"val_{name}" for name in names])
         return history
-
-
-class ModelReuseTuner(keras_tuner.Tuner):
-    """Keras Tuner's ``Tuner`` minus the per-trial ``clear_session()``, plus atomic saves.
-
-    Keras Tuner clears Keras's session before each trial to free the previous
-    model. Under TensorFlow that also empties the eager kernel cache, so the
-    reused model's traced train step would be instantiated again every trial.
-    With an ``LRHyperModel`` that reuses its model there is nothing to free, so
-    the clear is skipped; any other hypermodel gets Keras Tuner's behaviour
-    unchanged. (GPEIOracle's GP runs in a session of its own and does not care.)
-
-    ``save`` writes the tuner's JSON file via a temporary file and a rename, as
-    GPEIOracle does for its own, so a kill never leaves a truncated state file.
-    """
-
-    def _try_build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
-        hypermodel = self.hypermodel
-        if not (isinstance(hypermodel, LRHyperModel) and hypermodel.reuse_model):
-            return super()._try_build(hp)
-        # Keras Tuner's private hook: the build inside its distribution scope,
-        # with any compile overrides the tuner was given.
-        return self._build_hypermodel(hp)
-
-    def save(self) -> None:
-        """Saves like Keras Tuner, but the tuner's JSON file atomically (local paths)."""
-        fname = self._get_tuner_fname()
-        if not is_local(fname):
-            return super().save()
-        if not self._is_worker():
-            self.oracle.save()
-        save_json(fname, self.get_state())
-        return None

@@ -1,6 +1,6 @@
 """Figures from plain arrays: one BO iteration, convergence, an animated GIF.
 
-Takes a :class:`~kt_lrsearch.decision_view.DecisionView` (plain arrays) or lists of
+Takes a :class:`~kt_lrsearch.core.decision_view.DecisionView` (plain arrays) or lists of
 numbers; never imports TensorFlow or Keras Tuner, never picks a matplotlib
 backend (the caller or ``MPLBACKEND`` does). Files are written atomically: to a
 temporary name in the same directory, then renamed.
@@ -19,9 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
 
-from kt_lrsearch.decision_view import AxisSlice, DecisionView, Relation
-from kt_lrsearch.files import atomic_path
-from kt_lrsearch.trial_rules import DIVERGED, FAILED, OK, best_index
+from kt_lrsearch.core.decision_view import AxisSlice, DecisionView, Relation
+from kt_lrsearch.core.files import atomic_path
+from kt_lrsearch.core.trial_rules import DIVERGED, FAILED, OK, best_index
 
 _BAND_Z = 1.959964  # 95% two-sided normal quantile
 _COLOURS = {"mean": "#1f4e79", "band": "#9ecae1", "obs": "#222222", "latest": "#d62728",

@@ -8,12 +8,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kt_lrsearch import data as data_module
-from kt_lrsearch.run_config import SearchConfig, previous_final
+from kt_lrsearch.app import data as data_module
+from kt_lrsearch.app.run_config import SearchConfig, previous_final
 
 if TYPE_CHECKING:
-    from kt_lrsearch.oracle import GPEIOracle
-    from kt_lrsearch.training import LRHyperModel
+    from kt_lrsearch.app.training import LRHyperModel
+    from kt_lrsearch.tuning.oracle import GPEIOracle
 
 
 def final_evaluation(

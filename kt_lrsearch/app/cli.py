@@ -18,13 +18,13 @@ from typing import Any
 import click
 
 from kt_lrsearch import __version__
-from kt_lrsearch.data import SAMPLE_DIR, DataError
-from kt_lrsearch.distributed import LOOPBACK
-from kt_lrsearch.quiet import native_stderr_captured
-from kt_lrsearch.run_config import SearchConfig, SearchError
-from kt_lrsearch.run_lock import LockError, RunInUse
-from kt_lrsearch.search import regenerate, run_search, run_worker
-from kt_lrsearch.warm_start import WarmStartError
+from kt_lrsearch.app.data import SAMPLE_DIR, DataError
+from kt_lrsearch.app.distributed import LOOPBACK
+from kt_lrsearch.app.quiet import native_stderr_captured, quiet_environment
+from kt_lrsearch.app.run_config import SearchConfig, SearchError
+from kt_lrsearch.app.run_lock import LockError, RunInUse
+from kt_lrsearch.app.search import regenerate, run_search, run_worker
+from kt_lrsearch.tuning.warm_start import WarmStartError
 
 DEFAULT_OUT = os.path.join("artifacts", "lr-search")
 # --quick: a real search on a stratified subset, about a minute on 2 CPU cores.
@@ -32,9 +32,12 @@ QUICK = {"train_limit": 800, "max_trials": 6, "final_epochs": 1, "batch_size": 3
 DEFAULTS = SearchConfig()
 # Workers run this package's CLI with the same interpreter, from a checkout or an
 # installed copy alike (a `cli.py` path exists only in a checkout).
-_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_WORKER_BOOT = (f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
-                "from kt_lrsearch.cli import main; main(prog_name='kt-lrsearch')")  # fmt: skip
+# This file is kt_lrsearch/app/cli.py: the folder that holds the package is three up.
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_WORKER_BOOT = (
+    f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
+    "from kt_lrsearch.app.cli import main; main(prog_name='kt-lrsearch')"
+)
 
 
 # Problems a user can fix: each carries a message that says what, where and how.
@@ -56,7 +59,7 @@ def _console(command: Callable[..., None]) -> Callable[..., None]:
     """Adds --verbose / --quiet and runs ``command(echo=...)`` with a calm console.
 
     Default: our progress lines only; TensorFlow's native log goes to a
-    temporary file (replayed after a crash, see kt_lrsearch.quiet). --verbose
+    temporary file (replayed after a crash, see kt_lrsearch.app.quiet). --verbose
     shows TensorFlow's log as it comes; --quiet prints only warnings and the
     result line, which commands print with click.echo directly.
     """
@@ -80,7 +83,19 @@ def _console(command: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _CalmGroup(click.Group):
+    """The command group whose entry sets the calm console up before TensorFlow loads.
+
+    The library leaves the process alone; the command line owns its console, so
+    the quiet defaults (only where the user set none) are applied here, at entry.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        quiet_environment()
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=_CalmGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kt-lrsearch")
 def main() -> None:
     """Find the best SGD learning rate of a ResNet on Fashion-MNIST with GP-EI."""
