@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 SOURCES := $(wildcard kt_lrsearch cli.py tests bench)
 
-.PHONY: install test test-slow test-all lint format bench bench-install clean search
+.PHONY: install test test-portable test-slow test-all lint format bench bench-install clean search
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ install: $(STAMP)
 # Fast suite (no model training): a few minutes on 2 cores.
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow"
+
+# The fast suite with one thread and with the instruction set held back to AVX2.
+test-portable: $(STAMP)
+	PY=$(PY) bash .ci/portability
 
 # Tests that train models or run whole searches.
 test-slow: $(STAMP)

@@ -1,4 +1,4 @@
-"""The recommended rate and its range (kt_lrsearch.recommendation), on arrays."""
+"""The recommended rate and its range (kt_lrsearch.core.recommendation), on arrays."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kt_lrsearch import recommendation as rec
+from kt_lrsearch.core import recommendation as rec
+from kt_lrsearch.core.ties import tolerance
 
 GRID = np.logspace(-4, -1, 301)
 G = np.log10(GRID)
@@ -116,7 +117,8 @@ def test_the_range_is_the_close_run_around_the_pick(mean, noise, direction, rule
     assert out.low <= out.value <= out.high
     frame = mean if direction == "max" else -mean
     inside = frame[first : last + 1]
-    assert np.all(inside >= frame.max() - noise)
+    # Within noise of the pick, which is the best up to a tie (kt_lrsearch.core.ties).
+    assert np.all(inside >= frame.max() - noise - tolerance(frame.max()))
     # The run stops where the next mean falls short (or at the grid's ends).
     assert first == 0 or frame[first - 1] < frame.max() - noise
     assert last == grid.size - 1 or frame[last + 1] < frame.max() - noise

@@ -37,6 +37,7 @@ from kt_lrsearch.core import (
     prior,
     refine,
     space,
+    ties,
     trust_region,
     two_task,
 )
@@ -185,8 +186,8 @@ def allowed_mask(candidates: FloatArray, taken: FloatArray, min_distance: float)
 
 
 def rank_candidates(log_ei: FloatArray, allowed: BoolArray) -> list[int]:
-    """Allowed candidate indices, highest log-EI first, ties in index order."""
-    return [int(i) for i in np.argsort(-log_ei, kind="stable") if allowed[i]]
+    """Allowed candidate indices, highest log-EI first, near-ties in index order."""
+    return [int(i) for i in ties.rank_descending(log_ei) if allowed[i]]
 
 
 def global_candidates(options: PolicyOptions, *, dim: int, seed: int,
@@ -245,10 +246,10 @@ def posterior(model: Model, obs: Observations, model_scores: FloatArray,
     if ok.any():
         at_ok = obs_mean[ok]
         incumbent = float(np.max(at_ok))
-        centre = obs.unit[ok][int(np.argmax(at_ok))]
+        centre = obs.unit[ok][ties.first_max(at_ok)]
     else:
         incumbent = float(np.max(model_scores))
-        centre = obs.unit[int(np.argmax(model_scores))]
+        centre = obs.unit[ties.first_max(model_scores)]
     margin = xi * model.standardiser.scale
 
     def log_ei(points: FloatArray) -> FloatArray:

@@ -30,6 +30,8 @@ import dataclasses
 import numpy as np
 import numpy.typing as npt
 
+from kt_lrsearch.core import ties
+
 FloatArray = npt.NDArray[np.float64]
 
 GRID = "grid"
@@ -120,7 +122,7 @@ def recommend(grid: FloatArray, mean: FloatArray, noise_sd: float, obs_x: FloatA
     frame = sign * mean
     obs_x = np.asarray(obs_x, dtype=np.float64)
     # The model's belief about where the best lies decides the bound warning.
-    belief = int(np.argmax(frame))
+    belief = ties.first_max(frame)
     edge = max(1, round(BOUND_FRACTION * (grid.size - 1)))
     at_bound = "lower" if belief < edge else "upper" if belief > grid.size - 1 - edge else None
     if within_tried:
@@ -128,16 +130,16 @@ def recommend(grid: FloatArray, mean: FloatArray, noise_sd: float, obs_x: FloatA
         span = (grid >= obs_x[ok].min()) & (grid <= obs_x[ok].max())
         if span.any():
             frame = np.where(span, frame, -np.inf)
-    top = int(np.argmax(frame))
+    top = ties.first_max(frame)
     first, last = indistinct_range(frame, top, max(float(noise_sd), 0.0))
     value, at_value = float(grid[top]), float(mean[top])
     if rule == TRIED:
-        pick = np.flatnonzero(ok)[int(np.argmax(sign * np.asarray(obs_mean)[ok]))]
+        pick = np.flatnonzero(ok)[ties.first_max(sign * np.asarray(obs_mean)[ok])]
         value, at_value = float(obs_x[pick]), float(obs_mean[pick])
     elif rule == MEASURED:
         inside = np.flatnonzero(ok & (obs_x >= grid[first]) & (obs_x <= grid[last]))
         if inside.size:
-            pick = inside[int(np.argmax(sign * np.asarray(obs_scores, dtype=float)[inside]))]
+            pick = inside[ties.first_max(sign * np.asarray(obs_scores, dtype=float)[inside])]
             value, at_value = float(obs_x[pick]), float(obs_mean[pick])
     return Recommendation(value=value, low=float(grid[first]), high=float(grid[last]),
                           mean=at_value, noise_sd=float(noise_sd), rule=rule,

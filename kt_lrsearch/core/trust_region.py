@@ -34,6 +34,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from kt_lrsearch.core import ties
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -139,6 +141,6 @@ def region(unit: FloatArray, frame: FloatArray, ok: BoolArray, length_scale: Flo
         return None
     if not in_last_third(trials_so_far, n_initial, max_trials):
         return None
-    centre = unit[ok][int(np.argmax(frame[ok]))]
+    centre = unit[ok][ties.first_max(frame[ok])]
     length = side(frame, ok, n_initial, unit.shape[1])
     return box(centre, length, length_scale)
