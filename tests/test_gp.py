@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kt_lrsearch.core import gp, kernel
+from kt_lrsearch.core import gp, kernel, threads
 
 
 def reference_kernel(x1: np.ndarray, x2: np.ndarray, h: gp.GPHyperparameters) -> np.ndarray:
@@ -202,7 +202,7 @@ def test_warm_up_in_the_background_happens_once() -> None:
     first = gp.warm_up_in_background()
     assert gp.warm_up_in_background() is first
     first.join()
-    assert gp._RUNTIME is not None
+    assert first.daemon and threads.DEFAULT_THREADS in gp._RUNTIMES
 
 
 def test_condition_on_fantasy_keeps_mean_and_shrinks_std() -> None:

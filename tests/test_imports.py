@@ -24,7 +24,7 @@ INNER = {
 }
 # Third-party packages each layer may import directly.
 THIRD_PARTY = {
-    "core": {"numpy", "scipy", "tensorflow", "tensorflow_probability"},
+    "core": {"numpy", "scipy", "tensorflow", "tensorflow_probability", "threadpoolctl"},
     "tuning": {"numpy", "scipy", "keras", "keras_tuner"},
     "figures": {"numpy", "matplotlib", "PIL"},
     "app": {"numpy", "keras", "keras_tuner", "click", "grpc"},

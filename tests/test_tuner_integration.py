@@ -94,16 +94,36 @@ def test_gpei_tuner_is_a_drop_in_for_bayesian_optimization(tmp_path) -> None:
     assert len(again.oracle.trials) == 5
 
 
-def test_the_ready_tuner_takes_every_option_of_the_oracle() -> None:
-    import inspect
+def test_the_ready_tuner_takes_every_option_of_the_oracle(tmp_path) -> None:
+    """Each keyword-only option of GPEIOracle, given to GPEITuner, reaches its oracle."""
+    import dataclasses
 
     from kt_lrsearch import GPEITuner
+    from kt_lrsearch.tuning.tuner import ORACLE_OPTIONS
 
-    def keyword_only(cls: type) -> dict[str, object]:
-        params = inspect.signature(cls.__init__).parameters.values()
-        return {p.name: p.default for p in params if p.kind is p.KEYWORD_ONLY}
-
-    assert keyword_only(GPEITuner) == keyword_only(GPEIOracle)
+    given = {
+        "grid_size": 4096,
+        "num_candidates": 512,
+        "xi": 0.5,
+        "min_distance": 0.02,
+        "failure_penalty": 1.0,
+        "ei_stop_threshold": 1e-4,
+        "xi_decay": False,
+        "refine": False,
+        "trust_region": False,
+        "callbacks": [object()],
+        "warm_start": [],
+        "threads": 3,
+    }
+    assert set(given) == set(ORACLE_OPTIONS)
+    objective = kt.Objective("score", "max")
+    tuner = GPEITuner(lambda hp: None, objective=objective, directory=str(tmp_path), **given)
+    oracle = tuner.oracle
+    options = dataclasses.asdict(oracle.options)
+    attribute = {"warm_start": "earlier"}  # the sources, once read
+    for name, value in given.items():
+        got = options[name] if name in options else getattr(oracle, attribute.get(name, name))
+        assert list(got) == value if name in attribute else got == value, name
 
 
 def test_a_tuner_builds_with_the_shared_child_name_the_oracle_proposed(tmp_path) -> None:

@@ -39,11 +39,6 @@ IMAGE_SHAPE = (28, 28)
 _MAGIC_IMAGES = 0x00000803
 _MAGIC_LABELS = 0x00000801
 
-CLASS_NAMES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
-
 HOW_TO_PROVIDE = (
     "Provide the four Fashion-MNIST files ("
     + ", ".join(FILES)

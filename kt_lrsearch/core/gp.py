@@ -20,8 +20,9 @@ from a few fixed starts.
 
 from __future__ import annotations
 
-import contextlib
+import contextvars
 import dataclasses
+import logging
 import math
 import threading
 
@@ -31,6 +32,7 @@ import tensorflow as tf
 from scipy import optimize
 
 from kt_lrsearch.core import kernel
+from kt_lrsearch.core.threads import session_threads
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -104,7 +106,7 @@ class _Runtime:
     stay TFP's.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None) -> None:
         self.graph = tf.Graph()
         with self.graph.as_default():
             placeholder = tf.compat.v1.placeholder
@@ -116,12 +118,12 @@ class _Runtime:
             self.loss, self.gradient = kernel.loss_and_gradient(self.thetas, self.x_obs, self.z_obs)
             self.mean, self.std = kernel.posterior(self.x_obs, self.z_obs, self.theta, self.x_query)
         self.graph.finalize()
-        # One thread: each L-BFGS step is a small graph run, and thread-pool
-        # hand-offs cost more than they save (fits of 27/58/127 ms at 5/20/50
-        # points vs 25/77/141 with the default pools; 3x faster than those when
-        # the cores are busy, as beside a training model). Grappler stays on.
+        # The decision's bound (kt_lrsearch.core.threads, one by default): each
+        # L-BFGS step is a small graph run, and hand-offs to a wide pool cost
+        # more than they save. 0 is TensorFlow's "as many as the machine has".
+        # Grappler stays on.
         config = tf.compat.v1.ConfigProto(
-            intra_op_parallelism_threads=1, inter_op_parallelism_threads=1
+            intra_op_parallelism_threads=threads or 0, inter_op_parallelism_threads=threads or 0
         )
         self.session = tf.compat.v1.Session(graph=self.graph, config=config)
 
@@ -155,17 +157,19 @@ class _Runtime:
         return tuple(self.session.run([self.mean, self.std], feed_dict=feed))
 
 
-_RUNTIME: _Runtime | None = None
-_RUNTIME_LOCK = threading.Lock()
+_RUNTIMES: dict[int | None, _Runtime] = {}
+# Guards the build only: a thread that needs the runtime waits for it anyway.
+_BUILD_LOCK = threading.Lock()
 
 
 def _runtime() -> _Runtime:
-    """The process's runtime, built on first use (one thread builds, others wait)."""
-    global _RUNTIME
-    with _RUNTIME_LOCK:
-        if _RUNTIME is None:
-            _RUNTIME = _Runtime()
-        return _RUNTIME
+    """The runtime for the current thread bound, built on first use (others wait)."""
+    threads = session_threads()
+    runtime = _RUNTIMES.get(threads)
+    if runtime is None:
+        with _BUILD_LOCK:
+            runtime = _RUNTIMES.get(threads) or _RUNTIMES.setdefault(threads, _Runtime(threads))
+    return runtime
 
 
 def _check_inputs(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -270,25 +274,33 @@ def warm_up(d: int = 1) -> None:
 
 
 _WARM_UP_THREAD: threading.Thread | None = None
+_WARM_UP_LOCK = threading.Lock()
+_LOG = logging.getLogger(__name__)
 
 
 def warm_up_in_background() -> threading.Thread:
-    """Starts :func:`warm_up` in a thread, once per process; returns that thread.
+    """Starts :func:`warm_up` in a daemon thread, once per process; returns that thread.
 
     The oracle calls this when it hands out its first trial, so the ~10 s cost
     overlaps that trial's training instead of stalling the first model-based
-    decision. The thread is not a daemon: the interpreter waits for it at exit
-    rather than tearing TensorFlow down under it. A failure here only loses
-    the head start; the first fit then builds the graph and raises as usual.
+    decision. A daemon, so a program that ends early never waits for it; the
+    build runs for the thread bound of the block that started it. A failure
+    only loses the head start: it is logged (``kt_lrsearch.core.gp``, at
+    WARNING), and the first fit builds the graph again and raises as usual.
     """
     global _WARM_UP_THREAD
-    with _RUNTIME_LOCK:
+    with _WARM_UP_LOCK:
         if _WARM_UP_THREAD is None:
-            _WARM_UP_THREAD = threading.Thread(target=_warm_up_quietly, name="gp-warm-up")
+            context = contextvars.copy_context()
+            _WARM_UP_THREAD = threading.Thread(
+                target=context.run, args=(_warm_up_logged,), name="gp-warm-up", daemon=True
+            )
             _WARM_UP_THREAD.start()
         return _WARM_UP_THREAD
 
 
-def _warm_up_quietly() -> None:
-    with contextlib.suppress(Exception):
+def _warm_up_logged() -> None:
+    try:
         warm_up()
+    except Exception as error:  # reported here, and raised again by the first fit
+        _LOG.warning("the GP's background warm-up failed (the first fit will retry): %r", error)

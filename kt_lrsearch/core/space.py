@@ -6,13 +6,16 @@ Every tuned hyperparameter is embedded in [0, 1] (Keras Tuner's
     u = log(lr / lo) / log(hi / lo),      lr = lo * (hi / lo) ** u,
 
 so a uniform grid in u is a log-spaced grid of learning rates. Pure numpy
-functions; the Sobol base sequence comes from TensorFlow's op, imported lazily.
+functions; the Sobol base sequence comes from SciPy.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import numpy.typing as npt
+from scipy.stats import qmc
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -54,7 +57,8 @@ def log_grid(lo: float, hi: float, size: int) -> FloatArray:
 def sobol_points(count: int, dim: int, *, seed: int, skip: int = 0) -> FloatArray:
     """Scrambled Sobol points in [0, 1)^dim, shape (count, dim).
 
-    The base sequence is TensorFlow's Sobol op; the scrambling is a random
+    The base sequence is SciPy's unscrambled ``qmc.Sobol``, zero point included
+    (point for point what TensorFlow's Sobol op gave); the scrambling is a random
     digital shift (each coordinate's 32-bit expansion XOR-ed with a per-dimension
     key drawn from ``seed``), which keeps the net's stratification while
     making the points seed-dependent. Points ``skip .. skip + count - 1`` of the
@@ -65,16 +69,13 @@ def sobol_points(count: int, dim: int, *, seed: int, skip: int = 0) -> FloatArra
         raise ValueError(f"need count >= 0, dim >= 1, skip >= 0; got {count}, {dim}, {skip}")
     if count == 0:
         return np.empty((0, dim))
-    import tensorflow as tf  # Lazy: the rest of this module is numpy-only.
-
-    # TF's op starts at the sequence's second point (it drops the all-zero
-    # one); put it back so the first 2^k points form a complete net.
-    with_zero = skip == 0
-    base = tf.math.sobol_sample(
-        dim, count - with_zero, skip=max(skip - 1, 0), dtype=tf.float64
-    ).numpy()
-    if with_zero:
-        base = np.vstack([np.zeros((1, dim)), base])
+    engine = qmc.Sobol(dim, scramble=False)  # Joe and Kuo's directions, from the zero point
+    if skip:  # SciPy's fast_forward(0) overflows
+        engine.fast_forward(skip)
+    with warnings.catch_warnings():
+        # SciPy warns when count is not a power of 2; the scrambling keeps any prefix useful.
+        warnings.simplefilter("ignore", UserWarning)
+        base = engine.random(count)
     scale = float(2**_SOBOL_BITS)
     bits = np.floor(base * scale).astype(np.uint64)
     keys = np.random.default_rng(seed).integers(0, 2**_SOBOL_BITS, size=dim, dtype=np.uint64)

@@ -24,15 +24,18 @@ import numpy as np
 from keras_tuner.engine import trial as trial_module
 
 from kt_lrsearch.core import features, gp, policy, prior, trial_rules
+from kt_lrsearch.core import threads as threads_module
 from kt_lrsearch.core.decision_view import DecisionView
 from kt_lrsearch.core.files import is_local, save_json
 from kt_lrsearch.core.options import PolicyOptions, check_int
 from kt_lrsearch.tuning import encoding, observations
 from kt_lrsearch.tuning import warm_start as warm_start_module
 from kt_lrsearch.tuning.encoding import SpaceEncoder
-from kt_lrsearch.tuning.hooks import notify
+from kt_lrsearch.tuning.hooks import OracleCallback, notify
 
 TrialStatus = trial_module.TrialStatus
+# The option defaults, written once (kt_lrsearch.core.options.PolicyOptions).
+_DEFAULTS = PolicyOptions()
 
 
 class GPEIOracle(keras_tuner.Oracle):
@@ -90,6 +93,10 @@ class GPEIOracle(keras_tuner.Oracle):
             first trial is the earlier best and there is no initial design. Only
             new trials count towards ``max_trials``. Empty (the default): a
             cold search.
+        threads: The decision's own thread bound, for BLAS (NumPy, SciPy) and the
+            GP's TensorFlow session (:mod:`kt_lrsearch.core.threads`). 1 (the
+            default) keeps suggestions fast beside a training model; None leaves
+            the pools as wide as the machine. It changes speed, never a decision.
 
     Attributes:
         options: The oracle's own options, a :class:`~kt_lrsearch.core.options.PolicyOptions`.
@@ -113,27 +120,36 @@ class GPEIOracle(keras_tuner.Oracle):
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
         *,
-        grid_size: int = 2048,
-        num_candidates: int = 2048,
-        xi: float | None = None,
-        min_distance: float = 0.01,
-        failure_penalty: float = 0.5,
-        ei_stop_threshold: float | None = None,
-        xi_decay: bool = True,
-        refine: bool = True,
-        trust_region: bool = True,
-        callbacks: Sequence[Any] = (),
+        grid_size: int = _DEFAULTS.grid_size,
+        num_candidates: int = _DEFAULTS.num_candidates,
+        xi: float | None = _DEFAULTS.xi,
+        min_distance: float = _DEFAULTS.min_distance,
+        failure_penalty: float = _DEFAULTS.failure_penalty,
+        ei_stop_threshold: float | None = _DEFAULTS.ei_stop_threshold,
+        xi_decay: bool = _DEFAULTS.xi_decay,
+        refine: bool = _DEFAULTS.refine,
+        trust_region: bool = _DEFAULTS.trust_region,
+        callbacks: Sequence[OracleCallback] = (),
         warm_start: Sequence[warm_start_module.Source] = (),
+        threads: int | None = threads_module.DEFAULT_THREADS,
     ) -> None:
         check_int("max_trials", max_trials, 1, allow_none=True)
         check_int("seed", seed, 0, allow_none=True)
+        threads_module.check_threads(threads)
         self.options = PolicyOptions(
-            num_initial_points=num_initial_points, grid_size=grid_size,
-            num_candidates=num_candidates, xi=xi, xi_decay=xi_decay, refine=refine,
+            num_initial_points=num_initial_points,
+            grid_size=grid_size,
+            num_candidates=num_candidates,
+            xi=xi,
+            xi_decay=xi_decay,
+            refine=refine,
             trust_region=trust_region,
             min_distance=min_distance,
-            failure_penalty=failure_penalty, ei_stop_threshold=ei_stop_threshold,
-        )  # fmt: skip
+            failure_penalty=failure_penalty,
+            ei_stop_threshold=ei_stop_threshold,
+        )
+        # A setting of this process, not of the search: not saved in oracle.json.
+        self.threads = threads
         super().__init__(
             objective=objective,
             max_trials=max_trials,
@@ -164,8 +180,9 @@ class GPEIOracle(keras_tuner.Oracle):
         asking tuner waits, as Keras Tuner's contract says, rather than ending
         the search for everyone); STOPPED when the search is over.
         """
-        gp.warm_up_in_background()  # the first trial trains while the GP's graph builds
-        decision = self.decision_view()
+        with threads_module.limited(self.threads):
+            gp.warm_up_in_background()  # the first trial trains while the GP's graph builds
+            decision = self.decision_view()
         if decision.next_values is not None:
             return {"status": TrialStatus.RUNNING, "values": dict(decision.next_values)}
         if decision.exhausted and self.ongoing_trials:
@@ -291,7 +308,8 @@ class GPEIOracle(keras_tuner.Oracle):
         """
         key = self._cache_key()
         if self._cache is None or self._cache[0] != key:
-            self._cache = (key, self._decide())
+            with threads_module.limited(self.threads):
+                self._cache = (key, self._decide())
         return self._cache[1]
 
     def _cache_key(self) -> tuple[Any, ...]:

@@ -11,8 +11,8 @@ Everything a Keras Tuner user already does works unchanged: ``search``,
 
 from __future__ import annotations
 
+import inspect
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
 import keras_tuner
@@ -27,11 +27,10 @@ class GPEITuner(ModelReuseTuner):
     The arguments mirror ``keras_tuner.BayesianOptimization``'s by name, and
     its first four by position. ``alpha``/``beta`` of its GP-UCB have no
     counterpart: given as keywords they are ignored with a warning, so swapping
-    the class name works. The keyword-only options are GPEIOracle's own (see
-    :class:`~kt_lrsearch.tuning.oracle.GPEIOracle`).
-    Any other keyword (``directory``, ``project_name``, ``overwrite``,
-    ``executions_per_trial``, ``max_model_size``, ``distribution_strategy``, ...)
-    goes to ``keras_tuner.Tuner``.
+    the class name works. GPEIOracle's own options are passed by keyword (see
+    :class:`~kt_lrsearch.tuning.oracle.GPEIOracle`); any other keyword
+    (``directory``, ``project_name``, ``overwrite``, ``executions_per_trial``,
+    ``max_model_size``, ``distribution_strategy``, ...) goes to ``keras_tuner.Tuner``.
 
     The tuner saves its state files atomically. A hypermodel that sets
     ``reuses_model = True`` (see :mod:`kt_lrsearch.tuning.reuse`) is built without
@@ -50,10 +49,11 @@ class GPEITuner(ModelReuseTuner):
         allow_new_entries: As in ``keras_tuner.BayesianOptimization``.
         max_retries_per_trial: As in ``keras_tuner.BayesianOptimization``.
         max_consecutive_failed_trials: As in ``keras_tuner.BayesianOptimization``.
-        grid_size, num_candidates, xi, min_distance, failure_penalty,
-        ei_stop_threshold, xi_decay, refine, trust_region, callbacks, warm_start: GPEIOracle's
-            options.
-        **kwargs: Passed to ``keras_tuner.Tuner``.
+        **kwargs: GPEIOracle's keyword-only options (``ORACLE_OPTIONS``:
+            ``grid_size``, ``num_candidates``, ``xi``, ``min_distance``,
+            ``failure_penalty``, ``ei_stop_threshold``, ``xi_decay``, ``refine``,
+            ``trust_region``, ``callbacks``, ``warm_start``, ``threads``) go to
+            the oracle, with its defaults; the rest to ``keras_tuner.Tuner``.
     """
 
     def __init__(
@@ -68,21 +68,10 @@ class GPEITuner(ModelReuseTuner):
         allow_new_entries: bool = True,
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
-        *,
-        grid_size: int = 2048,
-        num_candidates: int = 2048,
-        xi: float | None = None,
-        min_distance: float = 0.01,
-        failure_penalty: float = 0.5,
-        ei_stop_threshold: float | None = None,
-        xi_decay: bool = True,
-        refine: bool = True,
-        trust_region: bool = True,
-        callbacks: Sequence[Any] = (),
-        warm_start: Sequence[Any] = (),
         **kwargs: Any,
     ) -> None:
         _drop_ucb_settings(kwargs)
+        own = {name: kwargs.pop(name) for name in ORACLE_OPTIONS if name in kwargs}
         oracle = GPEIOracle(
             objective=objective,
             max_trials=max_trials,
@@ -93,20 +82,17 @@ class GPEITuner(ModelReuseTuner):
             allow_new_entries=allow_new_entries,
             max_retries_per_trial=max_retries_per_trial,
             max_consecutive_failed_trials=max_consecutive_failed_trials,
-            grid_size=grid_size,
-            num_candidates=num_candidates,
-            xi=xi,
-            min_distance=min_distance,
-            failure_penalty=failure_penalty,
-            ei_stop_threshold=ei_stop_threshold,
-            xi_decay=xi_decay,
-            refine=refine,
-            trust_region=trust_region,
-            callbacks=callbacks,
-            warm_start=warm_start,
+            **own,
         )
         super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)
 
+
+# GPEIOracle's keyword-only parameters: its own options, defaults written there once.
+ORACLE_OPTIONS = tuple(
+    name
+    for name, parameter in inspect.signature(GPEIOracle.__init__).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+)
 
 # kt.BayesianOptimization's GP-UCB settings: alpha is the noise it adds to the
 # kernel (this GP fits its own noise level), beta the UCB weight (EI's margin is xi).
