@@ -44,8 +44,12 @@ RULES = ("best observed", "get_best_trials", "best posterior mean", "contenders"
 def regrets(problem: suite.Problem, seed: int) -> list[float]:
     """Regret of each rule in ``RULES`` after one GPEIOracle search (as bench_suite runs it)."""
     with tempfile.TemporaryDirectory() as workdir:
-        oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=problem.budget,
-                            seed=seed, hyperparameters=suite.kt_space(problem.specs))  # fmt: skip
+        oracle = GPEIOracle(
+            objective=kt.Objective("score", "max"),
+            max_trials=problem.budget,
+            seed=seed,
+            hyperparameters=suite.kt_space(problem.specs),
+        )
         truth_observed, _ = suite.run_kt(oracle, problem, seed, os.path.join(workdir, "gpei"))
         view = oracle.decision_view()
         kept = oracle.get_best_trials(1)[0].hyperparameters.values
@@ -57,9 +61,13 @@ def regrets(problem: suite.Problem, seed: int) -> list[float]:
     contender = close[np.argmax(scores[close])]
     near = np.flatnonzero(ok & (scores >= np.max(scores[ok]) - 2 * np.sqrt(2) * view.noise_sd))
     plausible = near[np.argmax(frame[near])]
-    picks = [truth_observed, problem.score(kept), problem.score(view.obs_values[best_mean]),
-             problem.score(view.obs_values[contender]),
-             problem.score(view.obs_values[plausible])]  # fmt: skip
+    picks = [
+        truth_observed,
+        problem.score(kept),
+        problem.score(view.obs_values[best_mean]),
+        problem.score(view.obs_values[contender]),
+        problem.score(view.obs_values[plausible]),
+    ]
     return [problem.optimum - value for value in picks]
 
 
@@ -68,8 +76,10 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=40)
     parser.add_argument("--problems", nargs="+", required=True, choices=sorted(PROBLEMS))
     args = parser.parse_args()
-    print(f"\nmean regret over {args.seeds} seeds; the last column is get_best_trials minus "
-          "best observed, paired: mean +- standard error\n")  # fmt: skip
+    print(
+        f"\nmean regret over {args.seeds} seeds; the last column is get_best_trials minus "
+        "best observed, paired: mean +- standard error\n"
+    )
     print("| problem | " + " | ".join(RULES) + " | get_best_trials - best observed |")
     print("|---|" + "---:|" * (len(RULES) + 1))
     for name in args.problems:

@@ -26,8 +26,12 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-VARIANTS = ("stock kt.Tuner + GPEIOracle", "GPEITuner", "kt.BayesianOptimization",
-            "kt.RandomSearch")  # fmt: skip
+VARIANTS = (
+    "stock kt.Tuner + GPEIOracle",
+    "GPEITuner",
+    "kt.BayesianOptimization",
+    "kt.RandomSearch",
+)
 MAX_TRIALS = 10
 
 
@@ -46,30 +50,40 @@ def child(variant: str, seed: int, directory: str) -> dict:
     y = (x @ rng.normal(size=8) + 0.3 * rng.normal(size=256) > 0).astype("float32")
 
     def build(hp: kt.HyperParameters) -> keras.Model:
-        model = keras.Sequential([
-            keras.Input((8,)),
-            keras.layers.Dense(hp.Int("units", 4, 32), activation="relu"),
-            keras.layers.Dense(1, activation="sigmoid"),
-        ])  # fmt: skip
+        model = keras.Sequential(
+            [
+                keras.Input((8,)),
+                keras.layers.Dense(hp.Int("units", 4, 32), activation="relu"),
+                keras.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
         lr = hp.Float("learning_rate", 1e-4, 1e-1, sampling="log")
         model.compile(keras.optimizers.SGD(lr), "binary_crossentropy", metrics=["accuracy"])
         return model
 
     common = {"directory": directory, "project_name": "p", "overwrite": True}
     if variant == VARIANTS[0]:
-        oracle = GPEIOracle(objective=kt.Objective("val_accuracy", "max"),
-                            max_trials=MAX_TRIALS, seed=seed)  # fmt: skip
+        oracle = GPEIOracle(
+            objective=kt.Objective("val_accuracy", "max"), max_trials=MAX_TRIALS, seed=seed
+        )
         tuner = kt.Tuner(oracle=oracle, hypermodel=build, **common)
     else:
-        kind = {VARIANTS[1]: GPEITuner, VARIANTS[2]: kt.BayesianOptimization,
-                VARIANTS[3]: kt.RandomSearch}[variant]  # fmt: skip
+        kind = {
+            VARIANTS[1]: GPEITuner,
+            VARIANTS[2]: kt.BayesianOptimization,
+            VARIANTS[3]: kt.RandomSearch,
+        }[variant]
         tuner = kind(build, objective="val_accuracy", max_trials=MAX_TRIALS, seed=seed, **common)
     tuner.search(x, y, epochs=2, validation_split=0.25, verbose=0)
     searched = time.perf_counter()
     best = tuner.oracle.get_best_trials(1)[0]
-    return {"import_s": imported - started, "search_s": searched - imported,
-            "best": best.score, "trials": len(tuner.oracle.trials),
-            "suggest_ms": suggestion_ms(variant, tuner, seed)}  # fmt: skip
+    return {
+        "import_s": imported - started,
+        "search_s": searched - imported,
+        "best": best.score,
+        "trials": len(tuner.oracle.trials),
+        "suggest_ms": suggestion_ms(variant, tuner, seed),
+    }
 
 
 def suggestion_ms(variant: str, tuner, seed: int) -> float | None:
@@ -85,13 +99,19 @@ def suggestion_ms(variant: str, tuner, seed: int) -> float | None:
     for _ in range(5):
         keras.utils.clear_session()
         if variant in VARIANTS[:2]:
-            oracle = GPEIOracle(objective=kt.Objective("val_accuracy", "max"),
-                                max_trials=MAX_TRIALS + 1, seed=seed,
-                                hyperparameters=tuner.oracle.hyperparameters)  # fmt: skip
+            oracle = GPEIOracle(
+                objective=kt.Objective("val_accuracy", "max"),
+                max_trials=MAX_TRIALS + 1,
+                seed=seed,
+                hyperparameters=tuner.oracle.hyperparameters,
+            )
         else:
             oracle = kt.oracles.BayesianOptimizationOracle(
-                objective=kt.Objective("val_accuracy", "max"), max_trials=MAX_TRIALS + 1,
-                seed=seed, hyperparameters=tuner.oracle.hyperparameters)  # fmt: skip
+                objective=kt.Objective("val_accuracy", "max"),
+                max_trials=MAX_TRIALS + 1,
+                seed=seed,
+                hyperparameters=tuner.oracle.hyperparameters,
+            )
         for trial in tuner.oracle.trials.values():
             oracle.trials[trial.trial_id] = trial
             oracle._record_values(trial)
@@ -116,9 +136,13 @@ def main() -> None:
     for seed in [1000 * (k + 1) for k in range(args.seeds)]:
         for variant in VARIANTS:
             start = time.perf_counter()
-            out = subprocess.run([sys.executable, __file__, "--child", variant, "--seed",
-                                  str(seed)], capture_output=True, text=True, env=env,
-                                 check=True)  # fmt: skip
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", variant, "--seed", str(seed)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            )
             wall = time.perf_counter() - start
             line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
             rows[variant].append({"wall_s": wall, **json.loads(line[len("RESULT ") :])})

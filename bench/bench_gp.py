@@ -53,8 +53,10 @@ def main() -> None:
             start = time.perf_counter()
             gp.fit_gp(x, y).predict(query)
             reset.append(time.perf_counter() - start)
-        print(f"| {n} | {1000 * statistics.median(plain):.0f} "
-              f"| {1000 * statistics.median(reset):.0f} |")  # fmt: skip
+        print(
+            f"| {n} | {1000 * statistics.median(plain):.0f} "
+            f"| {1000 * statistics.median(reset):.0f} |"
+        )
 
 
 if __name__ == "__main__":

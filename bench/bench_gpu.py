@@ -66,10 +66,16 @@ def epoch_table(ds, images: int, epochs: int, steps: tuple[int, ...]) -> list[di
             times.append(time.perf_counter() - start)
             accuracy = float(history.history["accuracy"][-1])
         steady = times[1:] or times
-        rows.append({"steps_per_execution": spe, "batch_size": training.batch_size,
-                     "epoch_s": times, "steady_epoch_s": sum(steady) / len(steady),
-                     "images_per_s": images * len(steady) / sum(steady),
-                     "train_accuracy": accuracy})  # fmt: skip
+        rows.append(
+            {
+                "steps_per_execution": spe,
+                "batch_size": training.batch_size,
+                "epoch_s": times,
+                "steady_epoch_s": sum(steady) / len(steady),
+                "images_per_s": images * len(steady) / sum(steady),
+                "train_accuracy": accuracy,
+            }
+        )
         print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -95,8 +101,11 @@ def search(ds, train: int, val: int, trials: int, spe: int = 1) -> dict:
     space = kt.HyperParameters()
     hypermodel.declare(space)
     oracle = kt.oracles.RandomSearchOracle(
-        objective=kt.Objective("val_accuracy", "max"), max_trials=trials, seed=42,
-        hyperparameters=space)  # fmt: skip
+        objective=kt.Objective("val_accuracy", "max"),
+        max_trials=trials,
+        seed=42,
+        hyperparameters=space,
+    )
     trial_s: list[float] = []
 
     class Timed(ModelReuseTuner):
@@ -107,16 +116,23 @@ def search(ds, train: int, val: int, trials: int, spe: int = 1) -> dict:
             return result
 
     with tempfile.TemporaryDirectory() as tmp:
-        tuner = Timed(oracle=oracle, hypermodel=hypermodel, directory=tmp,
-                      project_name="gpu", overwrite=True)  # fmt: skip
+        tuner = Timed(
+            oracle=oracle, hypermodel=hypermodel, directory=tmp, project_name="gpu", overwrite=True
+        )
         start = time.perf_counter()
         tuner.search(x, y, validation_data=(xv, yv), epochs=1, verbose=0)
         wall = time.perf_counter() - start
         done = [t for t in oracle.trials.values() if t.score is not None]
         scores = [(t.hyperparameters.get("learning_rate"), t.score) for t in done]
-    result = {"steps_per_execution": spe, "train": train, "val": val,
-              "trials": len(trial_s), "wall_s": wall,
-              "trial_s": trial_s, "lr_val_accuracy": scores}  # fmt: skip
+    result = {
+        "steps_per_execution": spe,
+        "train": train,
+        "val": val,
+        "trials": len(trial_s),
+        "wall_s": wall,
+        "trial_s": trial_s,
+        "lr_val_accuracy": scores,
+    }
     print(json.dumps(result), flush=True)
     return result
 
@@ -151,10 +167,15 @@ def main() -> None:
     print(json.dumps({"backend": backend, "keras": keras.__version__, "devices": devices}))
     ds = data.load(args.data_dir, validation_fraction=0.2, seed=42)
     steps = tuple(int(s) for s in args.steps.split(","))
-    result = {"backend": backend, "devices": devices,
-              "epochs": epoch_table(ds, args.images, args.epochs, steps),
-              "search": [search(ds, args.train, args.val, args.trials, int(spe))
-                         for spe in args.search_steps.split(",")]}  # fmt: skip
+    result = {
+        "backend": backend,
+        "devices": devices,
+        "epochs": epoch_table(ds, args.images, args.epochs, steps),
+        "search": [
+            search(ds, args.train, args.val, args.trials, int(spe))
+            for spe in args.search_steps.split(",")
+        ],
+    }
     result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.out:
         with open(os.path.join(args.out, "gpu.json"), "w") as f:

@@ -36,8 +36,13 @@ ARGS = ["search", "--quick", "--max-trials", "10", "--seed", "3", "--data-dir", 
 def launch(out: pathlib.Path, log: pathlib.Path) -> subprocess.Popen:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     with open(log, "w") as handle:
-        return subprocess.Popen([sys.executable, "cli.py", *ARGS, "--out", str(out)], cwd=ROOT,
-                                env=env, stdout=handle, stderr=subprocess.STDOUT)  # fmt: skip
+        return subprocess.Popen(
+            [sys.executable, "cli.py", *ARGS, "--out", str(out)],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def last_line(log: pathlib.Path) -> str:
@@ -95,18 +100,22 @@ def main() -> None:
 
     command = " ".join(ARGS[:-2])
     delays = f"{args.min_delay:.0f}-{args.max_delay:.0f} s"
-    print(f"`python cli.py {command} --data-dir SAMPLE`, {args.kills} kills after seeded "
-          f"random delays of {delays} (seed {args.seed}).\n")  # fmt: skip
+    print(
+        f"`python cli.py {command} --data-dir SAMPLE`, {args.kills} kills after seeded "
+        f"random delays of {delays} (seed {args.seed}).\n"
+    )
     print("| kill | after (s) | last line printed before the kill | trials recorded |")
     print("|---:|---:|---|---:|")
     for number, delay, landed, recorded in table:
         print(f"| {number} | {delay:.1f} | `{landed}` | {recorded} |")
     killed = sum(1 for row in table if row[2] != "finished before the kill")
-    print(f"\nkills that landed: {killed}; trials lost: {lost}; "
-          f"finished trials run again: {len(finished_again)}; "
-          f"interrupted trials run again: {len(retried)}; "
-          f"trials equal to the uninterrupted run: {same}; final evaluation equal: "
-          f"{final_same}; leftover temporaries: {leftovers}")  # fmt: skip
+    print(
+        f"\nkills that landed: {killed}; trials lost: {lost}; "
+        f"finished trials run again: {len(finished_again)}; "
+        f"interrupted trials run again: {len(retried)}; "
+        f"trials equal to the uninterrupted run: {same}; final evaluation equal: "
+        f"{final_same}; leftover temporaries: {leftovers}"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,10 @@ def main() -> None:
     x, y = data.to_model_input(ds.train.images), ds.train.labels
     val = (data.to_model_input(ds.validation.images), ds.validation.labels)
     hypermodel = LRHyperModel(1e-5, 10.0)
-    print(f"{len(ds.train)} train / {len(ds.validation)} validation images from {ds.source}, "
-          f"{args.epochs} epoch(s), batch {hypermodel.training.batch_size}.\n")  # fmt: skip
+    print(
+        f"{len(ds.train)} train / {len(ds.validation)} validation images from {ds.source}, "
+        f"{args.epochs} epoch(s), batch {hypermodel.training.batch_size}.\n"
+    )
     print("| learning rate | validation accuracy | wall time (s) |")
     print("|---:|---:|---:|")
     for lr in np.logspace(-4, 0, 9):
@@ -47,11 +49,15 @@ def main() -> None:
         hp = kt.HyperParameters()
         hp.Fixed("learning_rate", float(lr))
         start = time.perf_counter()
-        result = hypermodel.fit(hp, hypermodel.build(hp), x, y, validation_data=val,
-                                epochs=args.epochs)  # fmt: skip
+        result = hypermodel.fit(
+            hp, hypermodel.build(hp), x, y, validation_data=val, epochs=args.epochs
+        )
         seconds = time.perf_counter() - start
-        score = result["val_accuracy"] if isinstance(result, dict) else (
-            result.history["val_accuracy"][-1])  # fmt: skip
+        score = (
+            result["val_accuracy"]
+            if isinstance(result, dict)
+            else (result.history["val_accuracy"][-1])
+        )
         shown = "diverged" if not np.isfinite(score) else f"{score:.3f}"
         print(f"| {lr:.2g} | {shown} | {seconds:.1f} |", flush=True)
 

@@ -82,24 +82,32 @@ def measure(name: str, seeds: int, ds: data.Dataset) -> dict:
     grid = GRIDS.get(name, GRID)
     table = []
     for seed in range(seeds):
-        hypermodel = LRHyperModel(1e-5, 1.0, seed=1000 * (seed + 1), reuse_model=True,
-                                  resnet=ResNetConfig(widths=widths),
-                                  training=TrainingConfig(batch_size=batch))  # fmt: skip
+        hypermodel = LRHyperModel(
+            1e-5,
+            1.0,
+            seed=1000 * (seed + 1),
+            reuse_model=True,
+            resnet=ResNetConfig(widths=widths),
+            training=TrainingConfig(batch_size=batch),
+        )
         row = []
         for lr in grid:
             # No clear_session(): the hypermodel reuses its model and resets its
             # weights, as ModelReuseTuner does.
             hp = kt.HyperParameters()
             hp.Fixed("learning_rate", float(lr))
-            result = hypermodel.fit(hp, hypermodel.build(hp), x, y, validation_data=val,
-                                    epochs=epochs)  # fmt: skip
-            score = result["val_accuracy"] if isinstance(result, dict) else (
-                result.history["val_accuracy"][-1])  # fmt: skip
+            result = hypermodel.fit(
+                hp, hypermodel.build(hp), x, y, validation_data=val, epochs=epochs
+            )
+            score = (
+                result["val_accuracy"]
+                if isinstance(result, dict)
+                else (result.history["val_accuracy"][-1])
+            )
             row.append(float(score) if np.isfinite(score) else 0.0)
         table.append(row)
         print(f"{name} seed {seed}: {np.round(row, 3).tolist()}", file=sys.stderr, flush=True)
-    result = {"widths": list(widths), "epochs": epochs, "batch_size": batch,
-              "val_accuracy": table}  # fmt: skip
+    result = {"widths": list(widths), "epochs": epochs, "batch_size": batch, "val_accuracy": table}
     if name in GRIDS:
         result["grid"] = grid.tolist()
     return result
@@ -116,17 +124,20 @@ def main() -> None:
     if os.path.exists(OUT):
         with open(OUT) as f:
             tables = json.load(f)
-    tables["_about"] = (f"validation accuracy on {len(ds.train)} train / {len(ds.validation)} "
-                        f"validation images of the Fashion-MNIST sample; rows are training "
-                        f"seeds, columns the learning rates in the table's 'grid', "
-                        f"else the top-level 'grid'")  # fmt: skip
+    tables["_about"] = (
+        f"validation accuracy on {len(ds.train)} train / {len(ds.validation)} "
+        f"validation images of the Fashion-MNIST sample; rows are training "
+        f"seeds, columns the learning rates in the table's 'grid', "
+        f"else the top-level 'grid'"
+    )
     tables["grid"] = GRID.tolist()
     for name in args.settings:
         start = time.perf_counter()
         subset = ds
         if name in TRAIN_LIMITS:
-            subset = data.load(args.data_dir, validation_fraction=0.2, seed=42,
-                               train_limit=TRAIN_LIMITS[name])  # fmt: skip
+            subset = data.load(
+                args.data_dir, validation_fraction=0.2, seed=42, train_limit=TRAIN_LIMITS[name]
+            )
         tables[name] = measure(name, args.seeds, subset)
         tables[name]["train_images"] = len(subset.train)
         tables[name]["seconds"] = round(time.perf_counter() - start, 1)

@@ -50,9 +50,13 @@ RULES = (
 
 def one_search(problem: Problem, seed: int, workdir: str) -> dict[str, object]:
     """Runs one search; returns each rule's pick and the grid rule's range."""
-    oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=problem.budget,
-                        num_initial_points=1, seed=seed,
-                        hyperparameters=kt_space(problem.specs))  # fmt: skip
+    oracle = GPEIOracle(
+        objective=kt.Objective("score", "max"),
+        max_trials=problem.budget,
+        num_initial_points=1,
+        seed=seed,
+        hyperparameters=kt_space(problem.specs),
+    )
     run_kt(oracle, problem, seed, workdir)  # the suite's protocol loop and observations
     view = oracle.decision_view()
     # The best observed score (get_best_trials now hands back the kept rule's pick).
@@ -60,17 +64,28 @@ def one_search(problem: Problem, seed: int, workdir: str) -> dict[str, object]:
     ok = np.asarray(view.obs_status) == "COMPLETED"
 
     def pick(rule: str, within: bool) -> recommendation.Recommendation:
-        return recommendation.recommend(view.grid, view.mean, view.noise_sd, view.obs_x,
-                                        view.obs_mean, ok, direction="max", rule=rule,
-                                        within_tried=within)  # fmt: skip
+        return recommendation.recommend(
+            view.grid,
+            view.mean,
+            view.noise_sd,
+            view.obs_x,
+            view.obs_mean,
+            ok,
+            direction="max",
+            rule=rule,
+            within_tried=within,
+        )
 
     grid, inside = pick(recommendation.GRID, False), pick(recommendation.GRID, True)
     tried = pick(recommendation.TRIED, True)
     measured = view.recommend(recommendation.MEASURED)
     # A variant not kept: the best noisy trial when it lies in the range, else the grid's.
     trusted = noisy if inside.low <= noisy <= inside.high else inside.value
-    return {"picks": [noisy, grid.value, inside.value, tried.value, measured.value, trusted],
-            "range": (inside.low, inside.high), "at_bound": inside.at_bound}  # fmt: skip
+    return {
+        "picks": [noisy, grid.value, inside.value, tried.value, measured.value, trusted],
+        "range": (inside.low, inside.high),
+        "at_bound": inside.at_bound,
+    }
 
 
 def table_row(name: str, seeds: int) -> str:
@@ -95,21 +110,36 @@ def table_row(name: str, seeds: int) -> str:
         f"{statistics.mean(r):.4f} ({statistics.median(r):.4f}) ±{statistics.stdev(p):.2f}"
         for r, p in zip(regrets, picks, strict=True)
     ]
-    return (f"| {name} | " + " | ".join(cells) + f" | {covered}/{seeds} | "
-            f"{statistics.mean(widths):.2f} | {bounds}/{seeds} |")  # fmt: skip
+    return (
+        f"| {name} | " + " | ".join(cells) + f" | {covered}/{seeds} | "
+        f"{statistics.mean(widths):.2f} | {bounds}/{seeds} |"
+    )
 
 
 def main() -> None:
     warnings.filterwarnings("ignore")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--tables", nargs="*", default=["default-r16", "resnet-e1-b128",
-                        "resnet-e1-b32", "resnet-e3-b128", "small-e1-b64"])  # fmt: skip
+    parser.add_argument(
+        "--tables",
+        nargs="*",
+        default=[
+            "default-r16",
+            "resnet-e1-b128",
+            "resnet-e1-b32",
+            "resnet-e3-b128",
+            "small-e1-b64",
+        ],
+    )
     args = parser.parse_args()
-    print(f"\nmean (median) regret of each rule's pick, and the SD of log10(pick) across "
-          f"searches, {args.seeds} searches per table\n")  # fmt: skip
-    print("| table | " + " | ".join(RULES) + " | range holds the true best | "
-          "range width (decades) | at a bound |")  # fmt: skip
+    print(
+        f"\nmean (median) regret of each rule's pick, and the SD of log10(pick) across "
+        f"searches, {args.seeds} searches per table\n"
+    )
+    print(
+        "| table | " + " | ".join(RULES) + " | range holds the true best | "
+        "range width (decades) | at a bound |"
+    )
     print("|---|" + "---:|" * (len(RULES) + 3))
     for name in args.tables:
         print(table_row(name, args.seeds), flush=True)

@@ -18,10 +18,12 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BOOT = ("import sys, functools; sys.path.insert(0, {root!r}); "
-        "import kt_lrsearch.app.replay as r; "
-        "r.drawing_pool = functools.partial(r.drawing_pool, {workers}); "
-        "from kt_lrsearch.app.cli import main; main(['report', {run!r}])")  # fmt: skip
+BOOT = (
+    "import sys, functools; sys.path.insert(0, {root!r}); "
+    "import kt_lrsearch.app.replay as r; "
+    "r.drawing_pool = functools.partial(r.drawing_pool, {workers}); "
+    "from kt_lrsearch.app.cli import main; main(['report', {run!r}])"
+)
 
 
 def once(run_dir: str, workers: int | None) -> float:
@@ -42,11 +44,14 @@ def main() -> None:
     for _ in range(args.repeats):
         times["pool (default)"].append(once(args.run_dir, None))
         times["one process"].append(once(args.run_dir, 1))
-    print(f"| drawing | median s | min s | max s |  ({args.repeats} runs each, {os.cpu_count()} "
-          "CPUs)\n|---|---:|---:|---:|")  # fmt: skip
+    print(
+        f"| drawing | median s | min s | max s |  ({args.repeats} runs each, {os.cpu_count()} "
+        "CPUs)\n|---|---:|---:|---:|"
+    )
     for name, values in times.items():
-        print(f"| {name} | {statistics.median(values):.1f} | {min(values):.1f} | "
-              f"{max(values):.1f} |")  # fmt: skip
+        print(
+            f"| {name} | {statistics.median(values):.1f} | {min(values):.1f} | {max(values):.1f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,10 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # With PYTHONPATH set, its package comes first: the same script times another checkout.
-sys.path.insert(len(sys.path) if os.environ.get("PYTHONPATH") else 0,
-                str(pathlib.Path(__file__).resolve().parents[1]))  # fmt: skip
+sys.path.insert(
+    len(sys.path) if os.environ.get("PYTHONPATH") else 0,
+    str(pathlib.Path(__file__).resolve().parents[1]),
+)
 
 import keras_tuner as kt
 
@@ -107,11 +109,17 @@ SPACES: dict[str, Callable[[], kt.HyperParameters]] = {
 }
 
 
-def measure(space: Callable[[], kt.HyperParameters], directory: str,
-            warm: list | None = None) -> tuple[list[float], list]:  # fmt: skip
+def measure(
+    space: Callable[[], kt.HyperParameters], directory: str, warm: list | None = None
+) -> tuple[list[float], list]:
     """(seconds per model-based suggestion, the search's (values, score) pairs)."""
-    oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=TRIALS, seed=1000,
-                        hyperparameters=space(), warm_start=[warm] if warm else ())  # fmt: skip
+    oracle = GPEIOracle(
+        objective=kt.Objective("score", "max"),
+        max_trials=TRIALS,
+        seed=1000,
+        hyperparameters=space(),
+        warm_start=[warm] if warm else (),
+    )
     oracle._set_project_dir(directory, "p")
     oracle.verbose = 0  # Keras Tuner's per-trial table is not the oracle's time
     # A warm start has no initial design: its first trial is the earlier best.
@@ -138,8 +146,10 @@ def main() -> None:
     warm = "--warm-start" in sys.argv[1:]
     print(f"kt_lrsearch from {pathlib.Path(gp.__file__).parent}")
     gp.warm_up()
-    print(f"{TRIALS} trials per space; model-based suggestions only (after the initial design)"
-          + (f"; warm-started from a cold search of {TRIALS} trials" if warm else ""))  # fmt: skip
+    print(
+        f"{TRIALS} trials per space; model-based suggestions only (after the initial design)"
+        + (f"; warm-started from a cold search of {TRIALS} trials" if warm else "")
+    )
     print("\n| space | median ms / suggestion | max ms |")
     print("|---|---:|---:|")
     for name, space in SPACES.items():

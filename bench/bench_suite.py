@@ -157,11 +157,13 @@ def optuna_values(trial: Any, specs: list[Spec]) -> dict[str, Any]:
         if parent is not None and values.get(parent[0]) not in parent[1]:
             continue
         if kind == "float":
-            values[name] = trial.suggest_float(name, args["low"], args["high"],
-                                               log=args.get("log", False))  # fmt: skip
+            values[name] = trial.suggest_float(
+                name, args["low"], args["high"], log=args.get("log", False)
+            )
         elif kind == "int":
-            values[name] = trial.suggest_int(name, args["low"], args["high"],
-                                             step=args.get("step", 1))  # fmt: skip
+            values[name] = trial.suggest_int(
+                name, args["low"], args["high"], step=args.get("step", 1)
+            )
         else:
             values[name] = trial.suggest_categorical(name, args["choices"])
     return values
@@ -213,16 +215,21 @@ def run_optuna(sampler: Any, problem: Problem, seed: int) -> tuple[float, list]:
     return truth[int(np.argmax(observed))], seconds
 
 
-def peers(problem: Problem, seed: int, workdir: str,
-          gpei: dict[str, Any] | None = None) -> dict[str, Callable[[], tuple]]:  # fmt: skip
+def peers(
+    problem: Problem, seed: int, workdir: str, gpei: dict[str, Any] | None = None
+) -> dict[str, Callable[[], tuple]]:
     """Every peer's run on ``problem``; ``gpei`` overrides GPEIOracle's options."""
     import optuna
 
     def kt_run(make: Callable[..., kt.Oracle], label: str, **options: Any) -> Callable[[], tuple]:
         def run() -> tuple:
-            oracle = make(objective=kt.Objective("score", "max"), max_trials=problem.budget,
-                          seed=seed, hyperparameters=kt_space(problem.specs),
-                          **options)  # fmt: skip
+            oracle = make(
+                objective=kt.Objective("score", "max"),
+                max_trials=problem.budget,
+                seed=seed,
+                hyperparameters=kt_space(problem.specs),
+                **options,
+            )
             _, seconds = run_kt(oracle, problem, seed, os.path.join(workdir, label))
             # What a user keeps; for Keras Tuner's own oracles the best observed trial.
             kept = oracle.get_best_trials(1)[0].hyperparameters.values
@@ -281,8 +288,9 @@ FRESH: dict[str, Problem] = {
 }
 # A second blind check (a later session): the tables measured for the second blind
 # set of warm-start pairs, run once on the code as it was, used to choose nothing.
-BLIND: dict[str, Problem] = tables("small-e2-b32", "small-e1-b16", "small-e1-b32-n800",
-                                   "wide-e1-b32")  # fmt: skip
+BLIND: dict[str, Problem] = tables(
+    "small-e2-b32", "small-e1-b16", "small-e1-b32-n800", "wide-e1-b32"
+)
 # A third (a later session): the wider network's tables of the third blind warm-start set.
 BLIND_3: dict[str, Problem] = tables("wide-e2-b32", "wide-e1-b64", "wide-e1-b32-n800")
 
@@ -290,8 +298,14 @@ BLIND_3: dict[str, Problem] = tables("wide-e2-b32", "wide-e1-b64", "wide-e1-b32-
 # A check in neither half: a drop-in user's mixed space with real training noise.
 # Which measured setup (model, epochs, batch size, training images) and which
 # rate; every table on the shared 13-rate grid, so half of them are held-out ones.
-SETUPS = ["resnet-e1-b128", "resnet-e1-b32", "resnet-e3-b128", "small-e1-b64",
-          "resnet-e1-b128-n800", "small-e1-b128"]  # fmt: skip
+SETUPS = [
+    "resnet-e1-b128",
+    "resnet-e1-b32",
+    "resnet-e3-b128",
+    "small-e1-b64",
+    "resnet-e1-b128-n800",
+    "small-e1-b128",
+]
 MEASURED: dict[str, Problem] = {"setup-and-lr-20": setup_table(SETUPS, 20)}
 
 # The problems by name for the scripts that score GPEIOracle's searches another
@@ -341,13 +355,19 @@ def main() -> None:
         metavar="OPTION=VALUE",
         help="GPEIOracle options for a variant, e.g. xi=0 xi_decay=False",
     )
-    parser.add_argument("--per-seed", action="store_true",
-                        help="also print each peer's regret per seed (JSON)")  # fmt: skip
-    parser.add_argument("--no-trend", action="store_true",
-                        help="GPEIOracle without the GP's quadratic trend (kernel.py)")  # fmt: skip
-    parser.add_argument("--lognormal-noise", action="store_true",
-                        help="GPEIOracle with the 1-D log-normal noise prior in every "
-                             "dimension (kernel.py)")  # fmt: skip
+    parser.add_argument(
+        "--per-seed", action="store_true", help="also print each peer's regret per seed (JSON)"
+    )
+    parser.add_argument(
+        "--no-trend",
+        action="store_true",
+        help="GPEIOracle without the GP's quadratic trend (kernel.py)",
+    )
+    parser.add_argument(
+        "--lognormal-noise",
+        action="store_true",
+        help="GPEIOracle with the 1-D log-normal noise prior in every dimension (kernel.py)",
+    )
     args = parser.parse_args()
     # Both are read when the GP's graph is built, so they are set before any fit.
     if args.no_trend:
@@ -355,20 +375,26 @@ def main() -> None:
     if args.lognormal_noise:
         kernel.NOISE_PRIOR_MIN_DIMENSIONS = 10**6
     gpei = {k: _literal(v) for k, v in (item.split("=", 1) for item in args.gpei)}
-    groups = (("tuning half", TUNE), ("held-out half", HELD_OUT),
-              ("beyond the suite (10 dimensions, in neither half)", HIGH_DIM),
-              ("noisy variants (in neither half)", NOISY),
-              ("fresh problems (in neither half, added after the choices)", FRESH),
-              ("blind problems (in neither half, a second fresh set)", BLIND),
-              ("blind problems (in neither half, a third fresh set)", BLIND_3),
-              ("measured setups, a mixed space (in neither half)", MEASURED))  # fmt: skip
+    groups = (
+        ("tuning half", TUNE),
+        ("held-out half", HELD_OUT),
+        ("beyond the suite (10 dimensions, in neither half)", HIGH_DIM),
+        ("noisy variants (in neither half)", NOISY),
+        ("fresh problems (in neither half, added after the choices)", FRESH),
+        ("blind problems (in neither half, a second fresh set)", BLIND),
+        ("blind problems (in neither half, a third fresh set)", BLIND_3),
+        ("measured setups, a mixed space (in neither half)", MEASURED),
+    )
     for half, problems in groups:
         chosen = {n: p for n, p in problems.items() if not args.problems or n in args.problems}
         if not chosen:
             continue
         print(f"\n### {half}: mean regret (median ms / suggestion), {args.seeds} seeds\n")
-        names = [n for n in peers(next(iter(chosen.values())), 0, "")
-                 if not args.peers or n in args.peers]  # fmt: skip
+        names = [
+            n
+            for n in peers(next(iter(chosen.values())), 0, "")
+            if not args.peers or n in args.peers
+        ]
         paired = "GPEIOracle" in names and len(names) > 1
         print(
             "| problem | " + " | ".join(names) + (" | GPEIOracle - best peer |" if paired else " |")
@@ -385,8 +411,10 @@ def main() -> None:
                         kept, seconds = run()
                         regrets[label].append(problem.optimum - kept)
                         times[label].extend(seconds)
-            cells = [f"{statistics.mean(regrets[n]):.4g} "
-                     f"({1000 * statistics.median(times[n]):.0f})" for n in names]  # fmt: skip
+            cells = [
+                f"{statistics.mean(regrets[n]):.4g} ({1000 * statistics.median(times[n]):.0f})"
+                for n in names
+            ]
             if paired:
                 cells.append(versus_best_peer(regrets))
             print(f"| {name} | " + " | ".join(cells) + " |", flush=True)

@@ -1,7 +1,7 @@
 """What writing TensorBoard logs costs a trial: `search --quick` with and without them.
 
 Each repetition runs both variants as fresh processes, alternating, into new run
-directories; the variant without logs replaces `search._tensorboard` by a function
+directories; the variant without logs replaces `assembly.tensorboard_callbacks` by a function
 that returns no callback before the CLI loads. Reported: the median duration of
 trials 2-6 (trial 1 also builds and compiles the model) and the whole command.
 
@@ -20,17 +20,22 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BOOT = ("import sys; sys.path.insert(0, {root!r}); import kt_lrsearch.app.search as s; "
-        "{patch}from kt_lrsearch.app.cli import main; "
-        "main(['search', '--quick', '--out', {out!r}, '--quiet'])")  # fmt: skip
+BOOT = (
+    "import sys; sys.path.insert(0, {root!r}); import kt_lrsearch.app.assembly as s; "
+    "{patch}from kt_lrsearch.app.cli import main; "
+    "main(['search', '--quick', '--out', {out!r}, '--quiet'])"
+)
 
 
 def once(out: str, logs: bool) -> tuple[float, float]:
     """(median seconds of trials 2-6, seconds of the whole command) for one search."""
-    patch = "" if logs else "s._tensorboard = lambda run_dir: []; "
+    patch = "" if logs else "s.tensorboard_callbacks = lambda run_dir: []; "
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", BOOT.format(root=ROOT, patch=patch, out=out)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-c", BOOT.format(root=ROOT, patch=patch, out=out)],
+        check=True,
+        capture_output=True,
+    )
     total = time.perf_counter() - start
     with open(os.path.join(out, "durations.json")) as handle:
         durations = json.load(handle)

@@ -71,10 +71,17 @@ def child(setting: str, images: int, epochs: int, data_dir: str) -> None:
         times.append(time.perf_counter() - start)
     steady = times[1:] or times
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({
-        "setting": setting, "backend": keras.backend.backend(), "first_epoch_s": times[0],
-        "images_per_s": images * len(steady) / sum(steady), "peak_mib": peak_mib,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "setting": setting,
+                "backend": keras.backend.backend(),
+                "first_epoch_s": times[0],
+                "images_per_s": images * len(steady) / sum(steady),
+                "peak_mib": peak_mib,
+            }
+        )
+    )
 
 
 # name -> (batch size, reuse one compiled model across trials)
@@ -102,8 +109,9 @@ def trial_child(setting: str, trials: int, data_dir: str) -> None:
     ds = data.load(data_dir, validation_fraction=0.2, seed=42)
     x, y = data.to_model_input(ds.train.images), ds.train.labels
     val = (data.to_model_input(ds.validation.images), ds.validation.labels)
-    hypermodel = LRHyperModel(1e-4, 1e-1, seed=42, reuse_model=reuse,
-                              training=TrainingConfig(batch_size=batch_size))  # fmt: skip
+    hypermodel = LRHyperModel(
+        1e-4, 1e-1, seed=42, reuse_model=reuse, training=TrainingConfig(batch_size=batch_size)
+    )
     times, accuracies = [], []
     for learning_rate in np.geomspace(1e-3, 1e-1, trials):
         start = time.perf_counter()
@@ -115,17 +123,33 @@ def trial_child(setting: str, trials: int, data_dir: str) -> None:
         times.append(time.perf_counter() - start)
         accuracies.append(history.history["val_accuracy"][-1])
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({
-        "setting": setting, "first_trial_s": times[0], "later_trial_s": float(np.mean(times[1:])),
-        "train_images": len(x), "val_accuracy": accuracies, "peak_mib": peak_mib,
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "setting": setting,
+                "first_trial_s": times[0],
+                "later_trial_s": float(np.mean(times[1:])),
+                "train_images": len(x),
+                "val_accuracy": accuracies,
+                "peak_mib": peak_mib,
+            }
+        )
+    )
 
 
 def trial_table(trials: int, data_dir: str) -> None:
     rows = []
     for setting in TRIAL_SETTINGS:
-        command = [sys.executable, __file__, "--trial-child", setting,
-                   "--trials", str(trials), "--data-dir", data_dir]  # fmt: skip
+        command = [
+            sys.executable,
+            __file__,
+            "--trial-child",
+            setting,
+            "--trials",
+            str(trials),
+            "--data-dir",
+            data_dir,
+        ]
         out = subprocess.run(command, capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(f"done: {setting}", file=sys.stderr)
@@ -134,16 +158,23 @@ def trial_table(trials: int, data_dir: str) -> None:
         f"\n{trials} one-epoch trials (lr 1e-3 .. 1e-1) on {base['train_images']} train images "
         "with validation; time per trial includes build/reset, tracing, fit and validation.\n"
     )
-    print("| setting | first trial (s) | later trials (s, mean) | train images / s (later) "
-          "| vs plain | peak memory (MiB) |")  # fmt: skip
+    print(
+        "| setting | first trial (s) | later trials (s, mean) | train images / s (later) "
+        "| vs plain | peak memory (MiB) |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for row in rows:
         rate = row["train_images"] / row["later_trial_s"]
         speedup = base["later_trial_s"] / row["later_trial_s"]
-        print(f"| {row['setting']} | {row['first_trial_s']:.2f} | {row['later_trial_s']:.2f} "
-              f"| {rate:.0f} | {speedup:.2f}x | {row['peak_mib']:.0f} |")  # fmt: skip
-    same = {json.dumps([round(a, 6) for a in row["val_accuracy"]]) for row in rows
-            if TRIAL_SETTINGS[row["setting"]][0] == 128}  # fmt: skip
+        print(
+            f"| {row['setting']} | {row['first_trial_s']:.2f} | {row['later_trial_s']:.2f} "
+            f"| {rate:.0f} | {speedup:.2f}x | {row['peak_mib']:.0f} |"
+        )
+    same = {
+        json.dumps([round(a, 6) for a in row["val_accuracy"]])
+        for row in rows
+        if TRIAL_SETTINGS[row["setting"]][0] == 128
+    }
     print(f"\nbatch-128 settings give identical validation accuracies: {len(same) == 1}")
 
 
@@ -168,8 +199,18 @@ def main() -> None:
         return
     rows = []
     for setting in SETTINGS:
-        command = [sys.executable, __file__, "--child", setting, "--images", str(args.images),
-                   "--epochs", str(args.epochs), "--data-dir", args.data_dir]  # fmt: skip
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            setting,
+            "--images",
+            str(args.images),
+            "--epochs",
+            str(args.epochs),
+            "--data-dir",
+            args.data_dir,
+        ]
         out = subprocess.run(command, capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(f"done: {setting}", file=sys.stderr)
@@ -178,8 +219,10 @@ def main() -> None:
     print("| setting | first epoch (s) | images / s (steady) | vs plain | peak memory (MiB) |")
     print("|---|---:|---:|---:|---:|")
     for row in rows:
-        print(f"| {row['setting']} | {row['first_epoch_s']:.1f} | {row['images_per_s']:.0f} "
-              f"| {row['images_per_s'] / base:.2f}x | {row['peak_mib']:.0f} |")  # fmt: skip
+        print(
+            f"| {row['setting']} | {row['first_epoch_s']:.1f} | {row['images_per_s']:.0f} "
+            f"| {row['images_per_s'] / base:.2f}x | {row['peak_mib']:.0f} |"
+        )
     if args.trials:
         trial_table(args.trials, args.data_dir)
 

@@ -110,9 +110,14 @@ def search(problem: Problem, seed: int, warm: list | None = None) -> tuple[dict,
     P(related) is what the warm-started model ends with (results.json's
     ``warm_start_relation``); NaN for a cold search.
     """
-    oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=problem.budget,
-                        num_initial_points=1, seed=seed, hyperparameters=kt_space(problem.specs),
-                        warm_start=[warm] if warm else ())  # fmt: skip
+    oracle = GPEIOracle(
+        objective=kt.Objective("score", "max"),
+        max_trials=problem.budget,
+        num_initial_points=1,
+        seed=seed,
+        hyperparameters=kt_space(problem.specs),
+        warm_start=[warm] if warm else (),
+    )
     with tempfile.TemporaryDirectory() as workdir:
         best, _ = run_kt(oracle, problem, seed, workdir)
     pairs = [(dict(t.hyperparameters.values), t.score) for t in oracle.trials.values()]
@@ -124,8 +129,9 @@ def search(problem: Problem, seed: int, warm: list | None = None) -> tuple[dict,
     return truths, pairs, relation.probability if relation else float("nan")
 
 
-def pair_rows(label: str, earlier: str, new: str, mirrored: bool, seeds: int,
-              scaling: bool = True) -> dict[str, str]:  # fmt: skip
+def pair_rows(
+    label: str, earlier: str, new: str, mirrored: bool, seeds: int, scaling: bool = True
+) -> dict[str, str]:
     """One table row per answer in ANSWERS for one pair of landscapes."""
     source = lr_table(earlier, 10, reverse=mirrored)
     factor = batch_factor(earlier, new) if scaling else 1.0
@@ -161,22 +167,31 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--no-scaling", action="store_true",
-                        help="do not rescale earlier rates by the batch-size ratio")  # fmt: skip
+    parser.add_argument(
+        "--no-scaling",
+        action="store_true",
+        help="do not rescale earlier rates by the batch-size ratio",
+    )
     parser.add_argument(
         "--half", default="both", choices=("issue", "held-out", "fresh", "blind", "blind-3", "both")
     )
     args = parser.parse_args()
-    halves = {"issue": [("the issue's pairs", PAIRS)], "held-out": [("held out", HELD_OUT)],
-              "fresh": [("fresh pairs", FRESH)], "blind": [("blind pairs", BLIND)],
-              "blind-3": [("third blind set", BLIND_3)]}  # fmt: skip
+    halves = {
+        "issue": [("the issue's pairs", PAIRS)],
+        "held-out": [("held out", HELD_OUT)],
+        "fresh": [("fresh pairs", FRESH)],
+        "blind": [("blind pairs", BLIND)],
+        "blind-3": [("third blind set", BLIND_3)],
+    }
     halves["both"] = halves["issue"] + halves["held-out"]
     for title, pairs in halves[args.half]:
         rows = [pair_rows(*pair, args.seeds, scaling=not args.no_scaling) for pair in pairs]
         for answer in ANSWERS:
             print(f"\n{title}, regret at the {answer}: mean (median) over {args.seeds} seeds\n")
-            print("| pair | tables | warm start, 5 evaluations | cold, 5 | cold, 10 "
-                  "| warm - cold 5 | warm - cold 10 | P(related) after 5 |")  # fmt: skip
+            print(
+                "| pair | tables | warm start, 5 evaluations | cold, 5 | cold, 10 "
+                "| warm - cold 5 | warm - cold 10 | P(related) after 5 |"
+            )
             print("|---|---|---:|---:|---:|---:|---:|---:|")
             print("\n".join(row[answer] for row in rows), flush=True)
 

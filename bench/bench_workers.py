@@ -37,8 +37,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for number, (name, (extra, env)) in enumerate(SETTINGS.items()):
             out = pathlib.Path(tmp) / f"run{number}"
-            command = [sys.executable, "cli.py", "search", "--data-dir", str(SAMPLE),
-                       "--out", str(out), *extra]  # fmt: skip
+            command = [
+                sys.executable,
+                "cli.py",
+                "search",
+                "--data-dir",
+                str(SAMPLE),
+                "--out",
+                str(out),
+                *extra,
+            ]
             start = time.monotonic()
             env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env}
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
@@ -48,8 +56,16 @@ def main() -> None:
             search_s = float(re.search(r"search finished in (\d+)s", done.stdout).group(1))
             results = json.loads((out / "results.json").read_text())
             durations = [t["duration_s"] for t in results["trials"]][1:]
-            rows.append((name, wall, search_s, sum(durations) / len(durations),
-                         results["best"]["learning_rate"], results["best"]["score"]))  # fmt: skip
+            rows.append(
+                (
+                    name,
+                    wall,
+                    search_s,
+                    sum(durations) / len(durations),
+                    results["best"]["learning_rate"],
+                    results["best"]["score"],
+                )
+            )
             print(f"done: {name}", file=sys.stderr)
     print("Full default search on the sample (10 evaluations), one run per setting.\n")
     print(

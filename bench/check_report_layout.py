@@ -19,9 +19,17 @@ import tempfile
 
 WIDTH = 1280
 # Flags the workplace's probe uses: headless, no network chatter, a fresh profile.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars"]  # fmt: skip
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 PROBE = (
     "<script>addEventListener('load',()=>{document.title='HEIGHT='+"
     "document.documentElement.scrollHeight})</script>"
@@ -30,8 +38,7 @@ PROBE = (
 
 def _chromium(binary: str, profile: str, *args: str) -> str:
     command = [binary, *FLAGS, f"--user-data-dir={profile}", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120,
-                          check=True).stdout  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
 def measure(report: pathlib.Path, binary: str) -> tuple[int, pathlib.Path]:
@@ -39,15 +46,21 @@ def measure(report: pathlib.Path, binary: str) -> tuple[int, pathlib.Path]:
     out = pathlib.Path(tempfile.mkdtemp(prefix="report-layout-"))
     page = out / "report.html"
     page.write_text(report.read_text().replace("</body>", PROBE + "</body>"))
-    dom = _chromium(binary, str(out / "profile"), f"--window-size={WIDTH},900",
-                    "--dump-dom", page.as_uri())  # fmt: skip
+    dom = _chromium(
+        binary, str(out / "profile"), f"--window-size={WIDTH},900", "--dump-dom", page.as_uri()
+    )
     match = re.search(r"HEIGHT=(\d+)", dom)
     if match is None:
         raise SystemExit(f"{report}: Chromium gave no height (is it a kt_lrsearch report?)")
     height = int(match.group(1))
     shot = out / "report.png"
-    _chromium(binary, str(out / "profile"), f"--window-size={WIDTH},{height}",
-              f"--screenshot={shot}", page.as_uri())  # fmt: skip
+    _chromium(
+        binary,
+        str(out / "profile"),
+        f"--window-size={WIDTH},{height}",
+        f"--screenshot={shot}",
+        page.as_uri(),
+    )
     return height, shot
 
 
@@ -57,8 +70,10 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()
     height, shot = measure(args.run_dir / "report.html", args.chromium)
-    print(f"{args.run_dir / 'report.html'}: {height} px tall at {WIDTH} px wide, nothing "
-          f"expanded ({'under' if height < 3000 else 'OVER'} 3000); screenshot {shot}")  # fmt: skip
+    print(
+        f"{args.run_dir / 'report.html'}: {height} px tall at {WIDTH} px wide, nothing "
+        f"expanded ({'under' if height < 3000 else 'OVER'} 3000); screenshot {shot}"
+    )
 
 
 if __name__ == "__main__":

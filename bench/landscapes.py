@@ -20,12 +20,22 @@ def branin(v: dict[str, Any]) -> float:
     return -((x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10)
 
 
-_H6_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
-                  [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])  # fmt: skip
-_H6_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886],
-                         [2329, 4135, 8307, 3736, 1004, 9991],
-                         [2348, 1451, 3522, 2883, 3047, 6650],
-                         [4047, 8828, 8732, 5743, 1091, 381]])  # fmt: skip
+_H6_A = np.array(
+    [
+        [10, 3, 17, 3.5, 1.7, 8],
+        [0.05, 10, 17, 0.1, 8, 14],
+        [3, 3.5, 1.7, 10, 17, 8],
+        [17, 8, 0.05, 10, 0.1, 14],
+    ]
+)
+_H6_P = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ]
+)
 _H6_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
 
 
@@ -40,8 +50,9 @@ def hartmann6(v: dict[str, Any]) -> float:
 
 
 _H3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
-_H3_P = 1e-4 * np.array([[3689, 1170, 2673], [4699, 4387, 7470],
-                         [1091, 8732, 5547], [381, 5743, 8828]])  # fmt: skip
+_H3_P = 1e-4 * np.array(
+    [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
+)
 
 
 def hartmann3(v: dict[str, Any]) -> float:
@@ -88,8 +99,13 @@ def himmelblau(v: dict[str, Any]) -> float:
 
 def mixed(v: dict[str, Any]) -> float:
     bonus = {"sgd": 0.0, "adam": 0.04, "rmsprop": 0.02}[v["optimizer"]]
-    return (0.9 - 0.05 * (math.log10(v["lr"]) + 2.5 + 0.1 * v["depth"]) ** 2
-            - 0.01 * (v["depth"] - 5) ** 2 - 0.2 * (v["dropout"] - 0.15) ** 2 + bonus)  # fmt: skip
+    return (
+        0.9
+        - 0.05 * (math.log10(v["lr"]) + 2.5 + 0.1 * v["depth"]) ** 2
+        - 0.01 * (v["depth"] - 5) ** 2
+        - 0.2 * (v["dropout"] - 0.15) ** 2
+        + bonus
+    )
 
 
 def conditional(v: dict[str, Any]) -> float:
@@ -106,8 +122,12 @@ def conditional3(v: dict[str, Any]) -> float:
     if v["block"] == "plain":
         return 0.85 - 0.04 * (g + 2.5) ** 2 - 0.1 * ((v["depth"] - 4) / 11) ** 2
     if v["block"] == "residual":
-        return (0.89 - 0.04 * (g + 2.0) ** 2 - 0.1 * ((math.log2(v["width"]) - 6) / 4) ** 2
-                - 0.2 * (v["dropout"] - 0.2) ** 2)  # fmt: skip
+        return (
+            0.89
+            - 0.04 * (g + 2.0) ** 2
+            - 0.1 * ((math.log2(v["width"]) - 6) / 4) ** 2
+            - 0.2 * (v["dropout"] - 0.2) ** 2
+        )
     return 0.87 - 0.04 * (g + 3.0) ** 2 - 0.1 * ((v["growth"] - 12) / 60) ** 2
 
 
@@ -138,8 +158,7 @@ def styblinski_tang(v: dict[str, Any]) -> float:
 
 
 _SHEKEL_BETA = 0.1 * np.array([1, 2, 2, 4, 4, 6, 3, 7, 5, 5])
-_SHEKEL_C = np.array([[4, 1, 8, 6, 3, 2, 5, 8, 6, 7],
-                      [4, 1, 8, 6, 7, 9, 3, 1, 2, 3.6]] * 2)  # fmt: skip
+_SHEKEL_C = np.array([[4, 1, 8, 6, 3, 2, 5, 8, 6, 7], [4, 1, 8, 6, 7, 9, 3, 1, 2, 3.6]] * 2)
 
 
 def shekel(v: dict[str, Any]) -> float:

@@ -33,8 +33,9 @@ def merged(peers: list[str], gpei: str) -> list[tuple[str, dict[str, list[float]
                 continue
             seeds = len(next(iter(regrets.values())))
             if len(new[problem]) != seeds:
-                raise SystemExit(f"{problem}: {len(new[problem])} seeds in {gpei}, "
-                                 f"{seeds} in {path}")  # fmt: skip
+                raise SystemExit(
+                    f"{problem}: {len(new[problem])} seeds in {gpei}, {seeds} in {path}"
+                )
             others = {name: r for name, r in regrets.items() if name != "GPEIOracle"}
             out.append((problem, {"GPEIOracle": new[problem], **others}))
     return out

@@ -30,8 +30,9 @@ def per_seed_records(path: str) -> list[tuple[str, dict[str, list[float]]]]:
 
 def per_seed(path: str, peer: str) -> dict[str, list[float]]:
     """problem -> the peer's regret per seed, from a --per-seed run's output."""
-    return {problem: regrets[peer] for problem, regrets in per_seed_records(path)
-            if peer in regrets}  # fmt: skip
+    return {
+        problem: regrets[peer] for problem, regrets in per_seed_records(path) if peer in regrets
+    }
 
 
 def main() -> None:
@@ -47,8 +48,10 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     for problem in [p for p in a if p in b]:
         mean, se = paired_difference(a[problem], b[problem])
-        print(f"| {problem} | {statistics.mean(a[problem]):.4g} | "
-              f"{statistics.mean(b[problem]):.4g} | {mean:+.3g} +- {se:.2g} |")  # fmt: skip
+        print(
+            f"| {problem} | {statistics.mean(a[problem]):.4g} | "
+            f"{statistics.mean(b[problem]):.4g} | {mean:+.3g} +- {se:.2g} |"
+        )
 
 
 if __name__ == "__main__":

@@ -84,16 +84,24 @@ def lr_table(name: str, budget: int = 10, reverse: bool = False) -> Problem:
     def observe(v: dict[str, Any], draw: float) -> float:
         return float(np.interp(math.log10(v["lr"]), grid, rows[int(draw * len(rows))]))
 
-    return Problem(LR, score, float(mean.max()), budget, observe=observe,
-                   notes=f"measured, {len(rows)} training seeds")  # fmt: skip
+    return Problem(
+        LR,
+        score,
+        float(mean.max()),
+        budget,
+        observe=observe,
+        notes=f"measured, {len(rows)} training seeds",
+    )
 
 
 def tables(*names: str) -> dict[str, Problem]:
     """The measured problems ``table-NAME``; those not measured yet are skipped, with a note."""
     missing = [name for name in names if name not in measured()]
     if missing:
-        print(f"not in {TABLES} (bench/bench_lr_tables.py measures them): {missing}; "
-              "skipped", file=sys.stderr)  # fmt: skip
+        print(
+            f"not in {TABLES} (bench/bench_lr_tables.py measures them): {missing}; skipped",
+            file=sys.stderr,
+        )
     return {f"table-{name}": lr_table(name) for name in names if name in measured()}
 
 
@@ -114,5 +122,6 @@ def setup_table(names: list[str], budget: int) -> Problem:
         return by_name[v["setup"]].observe(v, draw)
 
     optimum = max(problem.optimum for problem in by_name.values())
-    return Problem(specs, score, optimum, budget, observe=observe,
-                   notes=f"measured, {len(names)} setups")  # fmt: skip
+    return Problem(
+        specs, score, optimum, budget, observe=observe, notes=f"measured, {len(names)} setups"
+    )

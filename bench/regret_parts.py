@@ -38,8 +38,12 @@ PARTS = ("searched", "best observed", "returned")
 
 def parts(make: type, problem: suite.Problem, seed: int) -> tuple[float, float, float]:
     """(searched, best observed, returned) regrets of one search."""
-    oracle = make(objective=kt.Objective("score", "max"), max_trials=problem.budget, seed=seed,
-                  hyperparameters=suite.kt_space(problem.specs))  # fmt: skip
+    oracle = make(
+        objective=kt.Objective("score", "max"),
+        max_trials=problem.budget,
+        seed=seed,
+        hyperparameters=suite.kt_space(problem.specs),
+    )
     with tempfile.TemporaryDirectory() as workdir:
         best_observed, _ = suite.run_kt(oracle, problem, seed, workdir)
         truths = [problem.score(t.hyperparameters.values) for t in oracle.trials.values()]
@@ -56,13 +60,16 @@ def main() -> None:
     print(f"| problem | part | {' | '.join(ORACLES)} | GPEIOracle - KT Bayesian |")
     print("|---|---|---:|---:|---:|")
     for name in args.problems:
-        runs = {label: np.array([parts(make, suite.NAMED[name], s) for s in seeds])
-                for label, make in ORACLES.items()}  # fmt: skip
+        runs = {
+            label: np.array([parts(make, suite.NAMED[name], s) for s in seeds])
+            for label, make in ORACLES.items()
+        }
         for i, part in enumerate(PARTS):
             a, b = (runs[label][:, i] for label in ORACLES)
             mean, se = suite.paired_difference(a.tolist(), b.tolist())
-            print(f"| {name} | {part} | {a.mean():.4g} | {b.mean():.4g} | "
-                  f"{mean:+.2g} +- {se:.2g} |")  # fmt: skip
+            print(
+                f"| {name} | {part} | {a.mean():.4g} | {b.mean():.4g} | {mean:+.2g} +- {se:.2g} |"
+            )
 
 
 if __name__ == "__main__":

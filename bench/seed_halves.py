@@ -29,8 +29,10 @@ def main() -> None:
         for problem, regrets in per_seed_records(path):
             seeds = len(regrets["GPEIOracle"])
             blocks = [slice(start, start + args.block) for start in range(0, seeds, args.block)]
-            cells = [versus_best_peer({n: r[block] for n, r in regrets.items()})
-                     for block in [slice(0, seeds), *blocks]]  # fmt: skip
+            cells = [
+                versus_best_peer({n: r[block] for n, r in regrets.items()})
+                for block in [slice(0, seeds), *blocks]
+            ]
             print(f"| {problem} | " + " | ".join(cells) + " |")
 
 

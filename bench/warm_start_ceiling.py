@@ -62,14 +62,22 @@ def main() -> None:
     rng = np.random.default_rng(1000)
     print("| pair | half | transferred optimum, log10(lr) | regret there | 5 points around it |")
     print("|---|---|---:|---:|---:|")
-    halves = (("issue's", PAIRS), ("held out", HELD_OUT), ("fresh", FRESH), ("blind", BLIND),
-              ("third blind", BLIND_3))  # fmt: skip
+    halves = (
+        ("issue's", PAIRS),
+        ("held out", HELD_OUT),
+        ("fresh", FRESH),
+        ("blind", BLIND),
+        ("third blind", BLIND_3),
+    )
     for half, pairs in halves:
         for label, earlier, new, mirrored in pairs:
             centre, table = transferred_optimum(earlier, new, mirrored), lr_table(new)
             there = table.optimum - table.score({"lr": 10**centre})
-            print(f"| {label} | {half} | {centre:+.2f} | {there:.4f} "
-                  f"| {design_regret(table, centre, rng):.4f} |", flush=True)  # fmt: skip
+            print(
+                f"| {label} | {half} | {centre:+.2f} | {there:.4f} "
+                f"| {design_regret(table, centre, rng):.4f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ from kt_lrsearch.figures.callbacks import IterationPlotter
 
 def test_one_figure_per_evaluation_from_the_second(tmp_path) -> None:
     plotter = IterationPlotter(tmp_path / "plots")
-    oracle = make_oracle(str(tmp_path / "o"), max_trials=4, num_initial_points=1,
-                         callbacks=[plotter])  # fmt: skip
+    oracle = make_oracle(
+        str(tmp_path / "o"), max_trials=4, num_initial_points=1, callbacks=[plotter]
+    )
     run_loop(oracle, peaked, 4)
     names = sorted(p.name for p in (tmp_path / "plots").iterdir())
     assert names == ["iteration_02.png", "iteration_03.png", "iteration_04.png"]
@@ -31,8 +32,11 @@ def mixed_3d() -> kt.HyperParameters:
 
 def mixed_score(values: dict) -> float:
     lr, units = values["learning_rate"], values["units"]
-    return peaked({"learning_rate": lr}) - abs(units - 40) / 400 + 0.05 * (
-        values["optimizer"] == "adam")  # fmt: skip
+    return (
+        peaked({"learning_rate": lr})
+        - abs(units - 40) / 400
+        + 0.05 * (values["optimizer"] == "adam")
+    )
 
 
 def test_a_figure_per_evaluation_in_a_3d_mixed_space(tmp_path) -> None:
@@ -107,8 +111,11 @@ def test_rejects_first_below_one(tmp_path) -> None:
 def build(hp: kt.HyperParameters) -> keras.Model:
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
     learning_rate = hp.Float("learning_rate", 1e-3, 1.0, sampling="log")
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -119,9 +126,13 @@ def test_plots_from_inside_a_stock_tuner(tmp_path) -> None:
     x = rng.normal(size=(128, 4)).astype("float32")
     y = (x[:, 0] > 0).astype("int32")
     plotter = IterationPlotter(tmp_path / "plots")
-    oracle = GPEIOracle(objective=kt.Objective("val_accuracy", "max"), max_trials=3,
-                        num_initial_points=1, seed=1, callbacks=[plotter])  # fmt: skip
-    tuner = kt.Tuner(oracle=oracle, hypermodel=build, directory=str(tmp_path),
-                     project_name="p")  # fmt: skip
+    oracle = GPEIOracle(
+        objective=kt.Objective("val_accuracy", "max"),
+        max_trials=3,
+        num_initial_points=1,
+        seed=1,
+        callbacks=[plotter],
+    )
+    tuner = kt.Tuner(oracle=oracle, hypermodel=build, directory=str(tmp_path), project_name="p")
     tuner.search(x, y, epochs=1, validation_split=0.25, verbose=0)
     assert [p.name for p in plotter.written] == ["iteration_02.png", "iteration_03.png"]

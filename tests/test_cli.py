@@ -104,9 +104,17 @@ def test_foreign_non_empty_directory_is_left_alone(tmp_path, dataset) -> None:
 
 
 # The search fields of the CLI's defaults (a run directory the defaults resume).
-SAME_AS_DEFAULTS = {"lr_min": 1e-4, "lr_max": 0.1, "max_trials": 10, "initial_points": 1,
-                    "epochs": 1, "batch_size": 128, "seed": 42, "validation_fraction": 0.2,
-                    "train_limit": None}  # fmt: skip
+SAME_AS_DEFAULTS = {
+    "lr_min": 1e-4,
+    "lr_max": 0.1,
+    "max_trials": 10,
+    "initial_points": 1,
+    "epochs": 1,
+    "batch_size": 128,
+    "seed": 42,
+    "validation_fraction": 0.2,
+    "train_limit": None,
+}
 
 
 def write_run_config(out: pathlib.Path, **search) -> None:
@@ -137,8 +145,9 @@ def test_corrupt_state_file(tmp_path, dataset) -> None:
     [("oracle.json", '{"ongoing_tri'), ("trial_3/trial.json", ""), ("tuner0.json", "[1, 2]")],
 )
 @pytest.mark.parametrize("command", ["search", "report"])
-def test_corrupt_keras_tuner_state(tmp_path, dataset, state: str, content: str,
-                                   command: str) -> None:  # fmt: skip
+def test_corrupt_keras_tuner_state(
+    tmp_path, dataset, state: str, content: str, command: str
+) -> None:
     out = tmp_path / "run"
     write_run_config(out, **SAME_AS_DEFAULTS, data_dir=str(dataset))
     target = out / "tuner" / state
@@ -162,9 +171,12 @@ def test_a_temporary_left_by_a_kill_is_not_corrupt_state(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("setup", "message"),
-    [("missing", "no such run directory"), ("empty", "no config.json"),
-     ("corrupt", "unreadable run configuration")],
-)  # fmt: skip
+    [
+        ("missing", "no such run directory"),
+        ("empty", "no config.json"),
+        ("corrupt", "unreadable run configuration"),
+    ],
+)
 def test_report_on_bad_run_directories(tmp_path, setup: str, message: str) -> None:
     run = tmp_path / "run"
     if setup != "missing":
@@ -177,9 +189,23 @@ def test_report_on_bad_run_directories(tmp_path, setup: str, message: str) -> No
 def test_help_lists_every_option() -> None:
     result = invoke("search", "--help")
     assert result.exit_code == 0
-    for option in ("--max-trials", "--initial-points", "--lr-min", "--lr-max", "--epochs",
-                   "--batch-size", "--seed", "--data-dir", "--out", "--overwrite", "--quick",
-                   "--final-epochs", "--workers", "--host", "--port"):  # fmt: skip
+    for option in (
+        "--max-trials",
+        "--initial-points",
+        "--lr-min",
+        "--lr-max",
+        "--epochs",
+        "--batch-size",
+        "--seed",
+        "--data-dir",
+        "--out",
+        "--overwrite",
+        "--quick",
+        "--final-epochs",
+        "--workers",
+        "--host",
+        "--port",
+    ):
         assert option in result.output
 
 
@@ -194,13 +220,25 @@ def test_port_in_use_is_refused(tmp_path, dataset) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = str(taken.getsockname()[1])
-        result = invoke("search", "--data-dir", str(dataset), "--out", str(tmp_path / "r"),
-                        "--workers", "1", "--port", port)  # fmt: skip
+        result = invoke(
+            "search",
+            "--data-dir",
+            str(dataset),
+            "--out",
+            str(tmp_path / "r"),
+            "--workers",
+            "1",
+            "--port",
+            port,
+        )
     assert_clean_failure(result, f"cannot serve the oracle on 127.0.0.1:{port}")
 
 
-CHIEF = {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000",
-         "KERASTUNER_TUNER_ID": "tuner7"}  # fmt: skip
+CHIEF = {
+    "KERASTUNER_ORACLE_IP": "127.0.0.1",
+    "KERASTUNER_ORACLE_PORT": "8000",
+    "KERASTUNER_TUNER_ID": "tuner7",
+}
 
 
 @pytest.mark.parametrize(
@@ -222,7 +260,8 @@ def test_worker_without_a_chief_or_a_run(tmp_path, monkeypatch, env, message: st
 
 
 def test_warm_start_sources_that_cannot_serve_exit_2_before_anything_is_written(
-        tmp_path, dataset) -> None:  # fmt: skip
+    tmp_path, dataset
+) -> None:
     import keras_tuner as kt
     from oracle_helpers import make_oracle, peaked, run_loop
 
@@ -236,8 +275,9 @@ def test_warm_start_sources_that_cannot_serve_exit_2_before_anything_is_written(
     run_loop(other, peaked, 2)
     space = kt.HyperParameters()
     space.Int("units", 8, 64)
-    units = make_oracle(str(tmp_path / "units"), space, max_trials=2,
-                        objective=kt.Objective("val_accuracy", "max"))  # fmt: skip
+    units = make_oracle(
+        str(tmp_path / "units"), space, max_trials=2, objective=kt.Objective("val_accuracy", "max")
+    )
     for _ in range(2):
         trial = units.create_trial("tuner0")
         units.update_trial(trial.trial_id, {"val_accuracy": 0.5})

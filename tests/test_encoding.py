@@ -91,8 +91,9 @@ def test_cell_tables_reproduce_keras_tuners_own_mapping_exactly(index: int) -> N
     rng = np.random.default_rng(index)
     top = np.nextafter(1.0, 0.0)
     # Random points, both ends, and the floats on either side of every boundary.
-    probes = np.concatenate([rng.uniform(size=2000), [0.0, top, 1.0], cells.bounds,
-                             np.nextafter(cells.bounds, 0.0)])  # fmt: skip
+    probes = np.concatenate(
+        [rng.uniform(size=2000), [0.0, top, 1.0], cells.bounds, np.nextafter(cells.bounds, 0.0)]
+    )
     snapped = cells.units[cells.index(probes)]
     expected = [hp.value_to_prob(hp.prob_to_value(min(float(p), top))) for p in probes]
     np.testing.assert_array_equal(snapped, expected)

@@ -64,9 +64,10 @@ def test_the_wrapped_gp_is_the_gp_fitted_on_the_features() -> None:
     query = rng.random((5, 2))
     np.testing.assert_allclose(model.predict(query), direct.predict(one_hot(query)))
     more = model.condition_on(query[:2], np.zeros(2))
-    np.testing.assert_allclose(more.predict(query)[0],
-                               direct.condition_on(one_hot(query[:2]), np.zeros(2))
-                               .predict(one_hot(query))[0])  # fmt: skip
+    np.testing.assert_allclose(
+        more.predict(query)[0],
+        direct.condition_on(one_hot(query[:2]), np.zeros(2)).predict(one_hot(query))[0],
+    )
     assert features.feature_map({}) is None
     assert isinstance(features.fit(unit, scores, None), gp.GaussianProcess)
 
@@ -78,8 +79,9 @@ def test_an_inactive_child_is_equally_far_from_every_value(a, b) -> None:
     inactive = np.array([[False, False], [False, False], [False, True]])
     out = features.gp_inputs(points, {}, conditional=(1,), inactive=inactive)
     assert out.shape == (3, 3)  # axis 0, then axis 1's two arc columns
-    np.testing.assert_allclose(np.linalg.norm(out[:2, 1:] - out[2, 1:], axis=1),
-                               features.ARC_RADIUS)  # fmt: skip
+    np.testing.assert_allclose(
+        np.linalg.norm(out[:2, 1:] - out[2, 1:], axis=1), features.ARC_RADIUS
+    )
     # Along the arc, distance grows with |a - b| and is at most the unit distance.
     chord = np.linalg.norm(out[0] - out[1])
     assert chord <= abs(a - b) + 1e-12

@@ -128,9 +128,11 @@ def test_the_noise_prior_depends_on_the_number_of_input_columns() -> None:
     log_noise = np.log([1e-6, 1e-3, 1e-2, 0.3])
     loc, scale = kernel.NOISE_PRIOR
     a, b = kernel.NOISE_PRIOR_MULTI
-    for d, expected in ((1, -0.5 * ((log_noise - loc) / scale) ** 2),
-                        (2, a * log_noise - b * np.exp(log_noise)),
-                        (5, a * log_noise - b * np.exp(log_noise))):  # fmt: skip
+    for d, expected in (
+        (1, -0.5 * ((log_noise - loc) / scale) ** 2),
+        (2, a * log_noise - b * np.exp(log_noise)),
+        (5, a * log_noise - b * np.exp(log_noise)),
+    ):
         got = kernel.noise_log_prior(tf.constant(log_noise), tf.zeros((3, d), tf.float64))
         np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)
 

@@ -33,8 +33,9 @@ def spaces(draw) -> kt.HyperParameters:
         elif kind == "int":
             hps.Int("int", 1, draw(st.integers(2, 64)))
         elif kind == "choice":
-            hps.Choice("choice", draw(st.lists(st.integers(0, 99), min_size=2, max_size=5,
-                                               unique=True)))  # fmt: skip
+            hps.Choice(
+                "choice", draw(st.lists(st.integers(0, 99), min_size=2, max_size=5, unique=True))
+            )
         elif kind == "bool":
             hps.Boolean("bool")
         elif kind == "step":
@@ -93,12 +94,21 @@ def in_space(hps: kt.HyperParameters, values: dict) -> bool:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(space=spaces(), outcomes=st.lists(outcomes, min_size=1, max_size=8),
-       running=st.integers(0, 2), seed=st.integers(1, 10_000))  # fmt: skip
+@given(
+    space=spaces(),
+    outcomes=st.lists(outcomes, min_size=1, max_size=8),
+    running=st.integers(0, 2),
+    seed=st.integers(1, 10_000),
+)
 def test_never_crashes_leaves_the_space_or_repeats(space, outcomes, running, seed) -> None:
     with tempfile.TemporaryDirectory() as directory:
-        oracle = make_oracle(directory, space, max_trials=len(outcomes) + running + 1,
-                             num_initial_points=1, seed=seed)  # fmt: skip
+        oracle = make_oracle(
+            directory,
+            space,
+            max_trials=len(outcomes) + running + 1,
+            num_initial_points=1,
+            seed=seed,
+        )
         oracle.max_consecutive_failed_trials = 100
         seen: list[str] = []
         for outcome in outcomes:

@@ -11,7 +11,7 @@ from oracle_helpers import make_oracle, peaked, run_loop
 from PIL import Image
 
 from kt_lrsearch.core.decision_view import Relation
-from kt_lrsearch.figures import plotting
+from kt_lrsearch.figures import convergence, plotting, style
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_iteration_figure_has_both_panels_on_a_log_axis(snapshot) -> None:
 
 
 def test_save_figure_is_atomic_and_a_real_png(tmp_path, snapshot) -> None:
-    path = plotting.save_figure(plotting.plot_iteration(snapshot, iteration=5), tmp_path / "a.png")
+    path = style.save_figure(plotting.plot_iteration(snapshot, iteration=5), tmp_path / "a.png")
     with Image.open(path) as image:
         assert image.format == "PNG" and image.size[0] > 600
     assert [p.name for p in tmp_path.iterdir()] == ["a.png"]  # no temporary left behind
@@ -65,20 +65,26 @@ def test_multi_dimensional_snapshot_is_refused(snapshot) -> None:
     ],
 )
 def test_best_so_far(scores, direction, expected) -> None:
-    np.testing.assert_array_equal(plotting.best_so_far(scores, direction), expected)
+    np.testing.assert_array_equal(convergence.best_so_far(scores, direction), expected)
 
 
 def test_convergence_and_gif(tmp_path, snapshot) -> None:
-    fig = plotting.plot_convergence([0.5, math.nan, 0.7], ["COMPLETED", "FAILED", "COMPLETED"],
-                                    direction="max", objective="val_accuracy")  # fmt: skip
+    fig = convergence.plot_convergence(
+        [0.5, math.nan, 0.7],
+        ["COMPLETED", "FAILED", "COMPLETED"],
+        direction="max",
+        objective="val_accuracy",
+    )
     assert isinstance(fig, Figure) and fig.axes[0].get_xlabel() == "evaluation"
-    frames = [plotting.save_figure(plotting.plot_iteration(snapshot, iteration=i),
-                                   tmp_path / f"f{i}.png") for i in (4, 5)]  # fmt: skip
-    gif = plotting.write_gif(frames, tmp_path / "s.gif")
+    frames = [
+        style.save_figure(plotting.plot_iteration(snapshot, iteration=i), tmp_path / f"f{i}.png")
+        for i in (4, 5)
+    ]
+    gif = convergence.write_gif(frames, tmp_path / "s.gif")
     with Image.open(gif) as image:
         assert image.format == "GIF" and image.n_frames == 2
     with pytest.raises(ValueError, match="no frames"):
-        plotting.write_gif([], tmp_path / "empty.gif")
+        convergence.write_gif([], tmp_path / "empty.gif")
 
 
 def crowded(snapshot):
@@ -89,11 +95,16 @@ def crowded(snapshot):
     scores = np.array([0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.60, 0.601])
     status = ("COMPLETED",) * 10
     return dataclasses.replace(
-        snapshot, obs_x=x, obs_unit=np.log10(x)[:, None], obs_scores=scores,
-        obs_model_scores=scores, obs_mean=scores, obs_status=status,
+        snapshot,
+        obs_x=x,
+        obs_unit=np.log10(x)[:, None],
+        obs_scores=scores,
+        obs_model_scores=scores,
+        obs_mean=scores,
+        obs_status=status,
         obs_values=tuple({"learning_rate": v} for v in x),
         obs_trial_ids=tuple(f"{i:02d}" for i in range(10)),
-    )  # fmt: skip
+    )
 
 
 def test_point_labels_never_overlap_and_the_best_trial_is_starred(snapshot) -> None:
@@ -127,8 +138,8 @@ def test_an_accuracy_axis_stays_within_zero_and_one(snapshot) -> None:
     # Any other objective keeps its scale: the failed trials show where the GP saw them.
     low, _ = plotting.plot_iteration(deep, iteration=5, objective="score").axes[0].get_ylim()
     assert low <= -0.4
-    assert plotting.unit_interval_metric("val_accuracy") and plotting.unit_interval_metric("auc")
-    assert not plotting.unit_interval_metric("val_loss")
+    assert style.unit_interval_metric("val_accuracy") and style.unit_interval_metric("auc")
+    assert not style.unit_interval_metric("val_loss")
 
 
 @pytest.mark.parametrize("direction", ["max", "min"])
@@ -136,8 +147,9 @@ def test_the_convergence_line_reaches_the_last_improvement(direction) -> None:
     scores = [0.30, 0.50, 0.516, 0.40, 0.5218]
     if direction == "min":
         scores = [1 - s for s in scores]
-    fig = plotting.plot_convergence(scores, ["COMPLETED"] * 5, direction=direction,
-                                    objective="score")  # fmt: skip
+    fig = convergence.plot_convergence(
+        scores, ["COMPLETED"] * 5, direction=direction, objective="score"
+    )
     ax = fig.axes[0]
     x, y = ax.lines[0].get_data()
     assert x[-1] > 5 and y[-1] == pytest.approx(scores[-1])
@@ -154,7 +166,8 @@ def test_the_last_figure_marks_the_recommended_rate_and_its_range(snapshot) -> N
     span = next(p for p in top.patches if p.get_label() == shown)
     # axvspan draws a Rectangle whose x and width are in data units.
     assert (span.get_x(), span.get_x() + span.get_width()) == pytest.approx(
-        (advice.low, advice.high))  # fmt: skip
+        (advice.low, advice.high)
+    )
     # Before the budget is spent the search is still deciding: nothing is recommended yet.
     early = plotting.plot_iteration(snapshot, iteration=5).axes[0].get_legend_handles_labels()[1]
     assert not any(label.startswith("recommended") for label in early)
@@ -163,8 +176,11 @@ def test_the_last_figure_marks_the_recommended_rate_and_its_range(snapshot) -> N
 def test_a_warm_starts_earlier_observations_are_drawn_hollow(snapshot) -> None:
     import dataclasses
 
-    earlier = dataclasses.replace(snapshot, earlier_x=np.array([1e-3, 3e-2, 5e-2]),
-                                  earlier_scores=np.array([0.3, 0.7, np.nan]))  # fmt: skip
+    earlier = dataclasses.replace(
+        snapshot,
+        earlier_x=np.array([1e-3, 3e-2, 5e-2]),
+        earlier_scores=np.array([0.3, 0.7, np.nan]),
+    )
     top = plotting.plot_iteration(earlier, iteration=5).axes[0]
     handles, labels = top.get_legend_handles_labels()
     hollow = handles[labels.index("earlier search (warm start)")]

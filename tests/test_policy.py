@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kt_lrsearch.core import gp, policy
+from kt_lrsearch.core import candidates, gp, policy, surface
 from kt_lrsearch.core.options import DEFAULT_XI, PolicyOptions
 from kt_lrsearch.core.trial_rules import DIVERGED, FAILED, OK
 
@@ -22,8 +22,9 @@ def identity(points: np.ndarray) -> np.ndarray:
 
 def observations(unit: list[float], frame: list[float], status: list[str] | None = None):
     status = status or [OK] * len(unit)
-    return policy.Observations(unit=np.array(unit, float)[:, None], status=tuple(status),
-                               frame=np.array(frame, float))  # fmt: skip
+    return policy.Observations(
+        unit=np.array(unit, float)[:, None], status=tuple(status), frame=np.array(frame, float)
+    )
 
 
 def test_xi_decays_linearly_to_zero_over_the_budget() -> None:
@@ -81,15 +82,15 @@ def test_fantasies_keep_the_mean_and_shrink_the_uncertainty() -> None:
     pending = np.array([[0.3]])
     query = np.array([[0.3], [0.7]])
     mean, std = model.predict(query)
-    f_mean, f_std = policy.fantasise(model, pending).predict(query)
+    f_mean, f_std = surface.fantasise(model, pending).predict(query)
     np.testing.assert_allclose(f_mean[0], mean[0], atol=1e-6)
     assert f_std[0] < 0.5 * std[0]
-    assert policy.fantasise(model, np.empty((0, 1))) is model
+    assert surface.fantasise(model, np.empty((0, 1))) is model
 
 
 def test_distance_filter_and_ranking() -> None:
-    candidates = np.array([[0.0], [0.1], [0.2], [0.5]])
-    allowed = policy.allowed_mask(candidates, np.array([[0.105]]), 0.01)
+    points = np.array([[0.0], [0.1], [0.2], [0.5]])
+    allowed = candidates.allowed_mask(points, np.array([[0.105]]), 0.01)
     np.testing.assert_array_equal(allowed, [True, False, True, True])
     log_ei = np.array([-1.0, 5.0, 2.0, 2.0])
     assert policy.rank_candidates(log_ei, allowed) == [2, 3, 0]  # tie: lower index first
@@ -97,11 +98,19 @@ def test_distance_filter_and_ranking() -> None:
 
 def test_acquire_stops_on_the_ei_threshold_and_reports_exhaustion() -> None:
     model = gp.fit_gp(np.array([[0.1], [0.9]]), np.array([0.0, 1.0]))
-    post = policy.Posterior(candidates=np.array([[0.2], [0.8]]), mean=np.zeros(2),
-                            std=np.ones(2), log_ei=np.log([1e-4, 2e-4]),
-                            allowed=np.array([True, True]), incumbent=0.0, model=model,
-                            reference=0.0, margin=0.0, centre=np.array([0.9]),
-                            obs_mean=np.zeros(2))  # fmt: skip
+    post = policy.Posterior(
+        candidates=np.array([[0.2], [0.8]]),
+        mean=np.zeros(2),
+        std=np.ones(2),
+        log_ei=np.log([1e-4, 2e-4]),
+        allowed=np.array([True, True]),
+        incumbent=0.0,
+        model=model,
+        reference=0.0,
+        margin=0.0,
+        centre=np.array([0.9]),
+        obs_mean=np.zeros(2),
+    )
     outcome, point, reason = policy.acquire(post, 1e-3, NEVER_TAKEN)
     assert (outcome, point) == (policy.STOP, None) and "best EI 0.0002" in reason
     outcome, point, _ = policy.acquire(post, None, NEVER_TAKEN)
@@ -112,8 +121,16 @@ def test_acquire_stops_on_the_ei_threshold_and_reports_exhaustion() -> None:
 
 
 def design_point(taken: np.ndarray, is_taken=NEVER_TAKEN) -> np.ndarray | None:
-    return policy.initial_point(observations([], []), taken, dim=1, seed=3, trials_so_far=0,
-                                min_distance=0.01, snap=identity, is_taken=is_taken)  # fmt: skip
+    return policy.initial_point(
+        observations([], []),
+        taken,
+        dim=1,
+        seed=3,
+        trials_so_far=0,
+        min_distance=0.01,
+        snap=identity,
+        is_taken=is_taken,
+    )
 
 
 def test_initial_design_skips_taken_points_and_is_seeded() -> None:
@@ -124,14 +141,22 @@ def test_initial_design_skips_taken_points_and_is_seeded() -> None:
     assert design_point(np.empty((0, 1)), is_taken=lambda p: True) is None
 
 
-def decide(obs: policy.Observations, pending=None, options=OPTIONS, trials_so_far=None,
-           **kwargs) -> policy.Decision:  # fmt: skip
+def decide(
+    obs: policy.Observations, pending=None, options=OPTIONS, trials_so_far=None, **kwargs
+) -> policy.Decision:
     n = obs.unit.shape[0]
     pending = np.empty((0, 1)) if pending is None else pending
-    return policy.decide(obs, pending, options, dim=1, seed=5,
-                         trials_so_far=n + pending.shape[0] if trials_so_far is None
-                         else trials_so_far, max_trials=10, snap=identity,
-                         is_taken=kwargs.get("is_taken", NEVER_TAKEN))  # fmt: skip
+    return policy.decide(
+        obs,
+        pending,
+        options,
+        dim=1,
+        seed=5,
+        trials_so_far=n + pending.shape[0] if trials_so_far is None else trials_so_far,
+        max_trials=10,
+        snap=identity,
+        is_taken=kwargs.get("is_taken", NEVER_TAKEN),
+    )
 
 
 def test_first_decision_is_the_initial_design_without_a_model() -> None:
@@ -153,8 +178,9 @@ def test_model_based_decision_maximises_ei_away_from_tried_points() -> None:
 
 
 def test_failed_and_diverged_points_are_penalised_for_the_gp() -> None:
-    obs = observations([0.1, 0.4, 0.9, 0.95], [0.2, 0.8, np.nan, np.inf],
-                       [OK, OK, FAILED, DIVERGED])  # fmt: skip
+    obs = observations(
+        [0.1, 0.4, 0.9, 0.95], [0.2, 0.8, np.nan, np.inf], [OK, OK, FAILED, DIVERGED]
+    )
     decision = decide(obs)
     np.testing.assert_allclose(decision.model_scores, [0.2, 0.8, -0.1, -0.1])
     assert decision.next_point[0] < 0.85  # away from the broken end
@@ -178,9 +204,16 @@ def test_every_candidate_taken_means_exhausted() -> None:
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("grid_size", 100), ("num_candidates", 10), ("xi", -0.1), ("min_distance", 0.7),
-     ("failure_penalty", -1.0), ("ei_stop_threshold", -1e-3), ("num_initial_points", 0)],
-)  # fmt: skip
+    [
+        ("grid_size", 100),
+        ("num_candidates", 10),
+        ("xi", -0.1),
+        ("min_distance", 0.7),
+        ("failure_penalty", -1.0),
+        ("ei_stop_threshold", -1e-3),
+        ("num_initial_points", 0),
+    ],
+)
 def test_options_name_what_is_wrong(option: str, value: float) -> None:
     with pytest.raises(ValueError, match=f"`{option}` must be"):
         policy.PolicyOptions(**{option: value})
@@ -191,7 +224,7 @@ def test_a_slice_runs_through_the_centre_with_the_decisions_ei() -> None:
     post = decision.posterior
     assert post.centre[0] == 0.4  # the completed point with the best posterior mean
     positions = np.linspace(0.0, 1.0, 11)
-    mean, std, log_ei = policy.axis_slice(post, 0, positions, identity)
+    mean, std, log_ei = surface.axis_slice(post, 0, positions, identity)
     # In one dimension the slice is the posterior itself at those points.
     ref_mean, ref_std = post.model.predict(positions[:, None])
     np.testing.assert_allclose(mean, ref_mean)

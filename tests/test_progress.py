@@ -23,8 +23,13 @@ def test_reruns_separates_retries_from_repeats() -> None:
     clean = [event("begin", "0"), event("end", "0"), event("begin", "1"), event("end", "1")]
     assert reruns(clean) == ([], [])
     # Trial 1 interrupted (no end) and handed out again after a resume: a retry.
-    retried = [event("begin", "0"), event("end", "0"), event("begin", "1"),
-               event("begin", "1"), event("end", "1")]  # fmt: skip
+    retried = [
+        event("begin", "0"),
+        event("end", "0"),
+        event("begin", "1"),
+        event("begin", "1"),
+        event("end", "1"),
+    ]
     assert reruns(retried) == ([], ["1"])
     # A finished trial handed out again: what must never happen.
     assert reruns([*clean, event("begin", "0")]) == (["0"], [])

@@ -18,8 +18,11 @@ def test_a_drawing_pool_writes_the_same_figures_as_one_process(tmp_path) -> None
     serial = replay_figures(factory, trials, tmp_path / "serial", progress=lines.append)
     with drawing_pool(2) as pool:
         pooled = replay_figures(factory, trials, tmp_path / "pooled", pool=pool)
-    assert [p.name for p in serial] == [p.name for p in pooled] == [
-        "iteration_02.png", "iteration_03.png", "iteration_04.png"]  # fmt: skip
+    assert (
+        [p.name for p in serial]
+        == [p.name for p in pooled]
+        == ["iteration_02.png", "iteration_03.png", "iteration_04.png"]
+    )
     for a, b in zip(serial, pooled, strict=True):
         assert a.read_bytes() == b.read_bytes()
     assert lines == [f"figure {k}/4: after {k} evaluations" for k in (2, 3, 4)]

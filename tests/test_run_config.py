@@ -57,8 +57,9 @@ def test_other_data_or_other_options_are_refused_and_nothing_changes(made, tmp_p
     before = (run / "config.json").read_bytes()
     other = make_dataset(tmp_path / "other", n_train=50)
     with pytest.raises(SearchError, match=r"data_dir: 'DIR' -> '.*other'"):
-        prepare_run_dir(run, dataclasses.replace(config, data_dir=str(other)), False,
-                        data.fingerprint(other))  # fmt: skip
+        prepare_run_dir(
+            run, dataclasses.replace(config, data_dir=str(other)), False, data.fingerprint(other)
+        )
     with pytest.raises(SearchError, match="seed: 42 -> 7"):
         prepare_run_dir(run, dataclasses.replace(config, seed=7), False, fingerprint)
     with pytest.raises(SearchError, match="max_trials: 6 -> 5"):

@@ -14,10 +14,12 @@ from click.testing import CliRunner
 from cli import main
 from kt_lrsearch.app.run_lock import LOCK, LockError, RunInUse, run_lock
 
-HOLD = ("import pathlib, sys, time; sys.path.insert(0, {root!r}); "
-        "from kt_lrsearch.app.run_lock import run_lock\n"
-        "with run_lock(pathlib.Path({run!r}), 'search'):\n"
-        "    print('held', flush=True); time.sleep(120)")  # fmt: skip
+HOLD = (
+    "import pathlib, sys, time; sys.path.insert(0, {root!r}); "
+    "from kt_lrsearch.app.run_lock import run_lock\n"
+    "with run_lock(pathlib.Path({run!r}), 'search'):\n"
+    "    print('held', flush=True); time.sleep(120)"
+)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -35,8 +37,11 @@ def test_a_held_run_is_refused_with_the_holders_pid(tmp_path) -> None:
 
 
 def test_a_killed_holders_lock_is_taken_over(tmp_path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD.format(root=ROOT, run=str(tmp_path))],
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD.format(root=ROOT, run=str(tmp_path))],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(RunInUse, match=f"process {holder.pid}"), run_lock(tmp_path, "search"):
@@ -59,8 +64,11 @@ def test_the_cli_exits_2_naming_the_pid_while_a_run_holds_the_directory(tmp_path
     (run / "config.json").write_text('{"search": {}, "final_epochs": 3}')
     with run_lock(run, "search"):
         before = {p.name: p.read_bytes() for p in run.iterdir()}
-        args = ["search", "--quick", "--out", str(run)] if command == "search" else [
-            "report", str(run)]  # fmt: skip
+        args = (
+            ["search", "--quick", "--out", str(run)]
+            if command == "search"
+            else ["report", str(run)]
+        )
         result = CliRunner().invoke(main, args)
         after = {p.name: p.read_bytes() for p in run.iterdir()}
     assert result.exit_code == 2, result.output

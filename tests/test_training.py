@@ -104,8 +104,14 @@ def test_a_reused_model_trains_exactly_like_a_fresh_build() -> None:
         return model, hypermodel.fit(hp, model, x, y, validation_data=val, epochs=2)
 
     def hypermodel(reuse: bool) -> LRHyperModel:
-        return LRHyperModel(1e-4, 1e6, resnet=ResNetConfig(widths=(16, 32)), seed=3,
-                            training=TrainingConfig(batch_size=32), reuse_model=reuse)  # fmt: skip
+        return LRHyperModel(
+            1e-4,
+            1e6,
+            resnet=ResNetConfig(widths=(16, 32)),
+            seed=3,
+            training=TrainingConfig(batch_size=32),
+            reuse_model=reuse,
+        )
 
     reused = hypermodel(True)
     first, diverged = trial(reused, 1e5)  # leaves NaN weights and momenta behind

@@ -35,8 +35,15 @@ def test_order_and_numbering() -> None:
     assert [trial_rules.trial_number(t) for t in ("0", "09", "10")] == [1, 10, 11]
 
 
-ROWS = [("COMPLETED", 0.5), ("FAILED", None), ("COMPLETED", math.inf), ("COMPLETED", 0.7),
-        ("COMPLETED", 0.2), ("COMPLETED", 0.7), ("RUNNING", None)]  # fmt: skip
+ROWS = [
+    ("COMPLETED", 0.5),
+    ("FAILED", None),
+    ("COMPLETED", math.inf),
+    ("COMPLETED", 0.7),
+    ("COMPLETED", 0.2),
+    ("COMPLETED", 0.7),
+    ("RUNNING", None),
+]
 
 
 def test_best_honours_the_direction_and_ties_go_to_the_earlier_trial() -> None:

@@ -29,8 +29,10 @@ def test_max_4_d_trials_without_improvement_halve_the_side() -> None:
     flat = np.r_[1.0, np.zeros(12)]  # the initial point stays the best
     for dim, tolerance in ((2, 4), (4, 4), (6, 6)):
         assert trust_region.failures_to_shrink(dim) == tolerance
-        sides = [trust_region.side(flat[: 1 + n], ALL_OK(1 + n), 1, dim)
-                 for n in (tolerance - 1, tolerance, 2 * tolerance)]  # fmt: skip
+        sides = [
+            trust_region.side(flat[: 1 + n], ALL_OK(1 + n), 1, dim)
+            for n in (tolerance - 1, tolerance, 2 * tolerance)
+        ]
         assert sides == [SIDE_START, SIDE_START / 2, SIDE_START / 4]
 
 
@@ -116,8 +118,11 @@ def test_the_region_is_for_the_last_third_of_the_model_based_trials_only() -> No
 def test_the_box_takes_the_last_third_of_the_trials_rounded_down(n_initial, extra) -> None:
     """Of the model-based trials, the last floor((max_trials - n_initial) / 3) are boxed."""
     max_trials = n_initial + extra
-    boxed = [t for t in range(n_initial, max_trials)
-             if trust_region.in_last_third(t, n_initial, max_trials)]  # fmt: skip
+    boxed = [
+        t
+        for t in range(n_initial, max_trials)
+        if trust_region.in_last_third(t, n_initial, max_trials)
+    ]
     assert len(boxed) == extra // 3
     assert boxed == list(range(max_trials - extra // 3, max_trials))
 
@@ -130,18 +135,33 @@ def decision_2d(trials_so_far: int, *, boxable: bool, options: PolicyOptions | N
     frame[0], frame[4] = 0.0, np.nan  # the best trial, and a failed one
     status = tuple(FAILED if i == 4 else OK for i in range(unit.shape[0]))
     obs = policy.Observations(unit=unit, status=status, frame=frame)
-    decision = policy.decide(obs, np.empty((0, 2)), options or PolicyOptions(), dim=2, seed=5,
-                             trials_so_far=trials_so_far, max_trials=20, snap=lambda p: p,
-                             is_taken=lambda point: False, boxable=boxable)  # fmt: skip
+    decision = policy.decide(
+        obs,
+        np.empty((0, 2)),
+        options or PolicyOptions(),
+        dim=2,
+        seed=5,
+        trials_so_far=trials_so_far,
+        max_trials=20,
+        snap=lambda p: p,
+        is_taken=lambda point: False,
+        boxable=boxable,
+    )
     return obs, decision
 
 
 def test_the_last_third_proposes_inside_the_box_and_the_trials_before_it_anywhere() -> None:
     obs, late = decision_2d(15, boxable=True)
     post = late.posterior
-    region = trust_region.region(obs.unit, obs.frame, obs.ok,
-                                 post.model.hyperparameters.length_scale, n_initial=3,
-                                 trials_so_far=15, max_trials=20)  # fmt: skip
+    region = trust_region.region(
+        obs.unit,
+        obs.frame,
+        obs.ok,
+        post.model.hyperparameters.length_scale,
+        n_initial=3,
+        trials_so_far=15,
+        max_trials=20,
+    )
     assert region.contains(late.next_point[None, :])[0]
     assert np.all(region.contains(post.candidates[post.allowed]))
     assert np.all(region.upper - region.lower < 1.0)  # a real restriction here

@@ -53,14 +53,19 @@ def test_stock_tuner_completes_a_search(tmp_path) -> None:
 
 
 def build_2d(hp: kt.HyperParameters) -> keras.Model:
-    model = keras.Sequential([
-        keras.Input((4,)),
-        keras.layers.Dense(hp.Int("units", 2, 16), activation="relu"),
-        keras.layers.Dense(2, activation="softmax"),
-    ])  # fmt: skip
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(hp.Int("units", 2, 16), activation="relu"),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     lr = hp.Float("learning_rate", 1e-3, 1.0, sampling="log")
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # fmt: skip
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=lr),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -72,9 +77,17 @@ def test_gpei_tuner_is_a_drop_in_for_bayesian_optimization(tmp_path) -> None:
     x = rng.normal(size=(256, 4)).astype("float32")
     y = (x[:, 0] - x[:, 2] > 0).astype("int32")
     plotter = IterationPlotter(tmp_path / "plots")
-    tuner = GPEITuner(build_2d, objective="val_accuracy", max_trials=5, seed=1000,
-                      directory=str(tmp_path), project_name="gpei", overwrite=True,
-                      xi=1.0, callbacks=[plotter])  # fmt: skip
+    tuner = GPEITuner(
+        build_2d,
+        objective="val_accuracy",
+        max_trials=5,
+        seed=1000,
+        directory=str(tmp_path),
+        project_name="gpei",
+        overwrite=True,
+        xi=1.0,
+        callbacks=[plotter],
+    )
     tuner.search(x, y, epochs=2, batch_size=32, validation_split=0.25, verbose=0)
     assert isinstance(tuner.oracle, GPEIOracle) and tuner.oracle.options.xi == 1.0
     trials = tuner.oracle.trials.values()
@@ -87,8 +100,14 @@ def test_gpei_tuner_is_a_drop_in_for_bayesian_optimization(tmp_path) -> None:
     # One figure per evaluation from the second, in two dimensions too.
     assert [p.name for p in plotter.written] == [f"iteration_{i:02d}.png" for i in range(2, 6)]
     # A second tuner on the same project resumes it: nothing left to run.
-    again = GPEITuner(build_2d, objective="val_accuracy", max_trials=5, seed=1000,
-                      directory=str(tmp_path), project_name="gpei")  # fmt: skip
+    again = GPEITuner(
+        build_2d,
+        objective="val_accuracy",
+        max_trials=5,
+        seed=1000,
+        directory=str(tmp_path),
+        project_name="gpei",
+    )
     assert len(again.oracle.trials) == 5
     again.search(x, y, epochs=2, batch_size=32, validation_split=0.25, verbose=0)
     assert len(again.oracle.trials) == 5
@@ -142,14 +161,24 @@ def test_a_tuner_builds_with_the_shared_child_name_the_oracle_proposed(tmp_path)
             seen.append((model, units))
             return -abs(np.log2(units) - 5.0) - (model == "mlp")
 
-    oracle = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=8, seed=5,
-                        hyperparameters=shared_name_space())  # fmt: skip
-    tuner = Probe(oracle=oracle, hypermodel=lambda hp: None, directory=str(tmp_path),
-                  project_name="shared", overwrite=True)  # fmt: skip
+    oracle = GPEIOracle(
+        objective=kt.Objective("score", "max"),
+        max_trials=8,
+        seed=5,
+        hyperparameters=shared_name_space(),
+    )
+    tuner = Probe(
+        oracle=oracle,
+        hypermodel=lambda hp: None,
+        directory=str(tmp_path),
+        project_name="shared",
+        overwrite=True,
+    )
     tuner.search()
     trials = sorted(oracle.trials.values(), key=lambda t: t.trial_id)
-    assert [(t.hyperparameters.values["model"], t.hyperparameters.values.get("units"))
-            for t in trials] == seen  # fmt: skip
+    assert [
+        (t.hyperparameters.values["model"], t.hyperparameters.values.get("units")) for t in trials
+    ] == seen
     assert len({tuple(sorted(t.hyperparameters.values.items())) for t in trials}) == 8
     assert {m for m, _ in seen} == {"mlp", "cnn"}
     assert all((16 <= u <= 512) if m == "mlp" else (8 <= u <= 128) for m, u in seen)
@@ -159,7 +188,14 @@ def test_bayesian_optimizations_ucb_settings_are_ignored_with_a_warning(tmp_path
     from kt_lrsearch import GPEITuner
 
     with pytest.warns(UserWarning, match="ignores alpha and beta") as record:
-        tuner = GPEITuner(build, objective="val_accuracy", max_trials=3, alpha=1e-4, beta=2.6,
-                          directory=str(tmp_path), project_name="swap")  # fmt: skip
+        tuner = GPEITuner(
+            build,
+            objective="val_accuracy",
+            max_trials=3,
+            alpha=1e-4,
+            beta=2.6,
+            directory=str(tmp_path),
+            project_name="swap",
+        )
     assert record[0].filename == __file__  # points at the caller's line
     assert isinstance(tuner.oracle, GPEIOracle) and tuner.oracle.max_trials == 3

@@ -30,19 +30,28 @@ def test_the_numpy_kernel_is_the_tfp_one(d: int) -> None:
     rng = np.random.default_rng(d)
     xa, xb = rng.uniform(size=(7, d)), rng.uniform(size=(5, d))
     trend = 0.4 if d > 1 else 0.0
-    h = gp.GPHyperparameters(amplitude=1.3, length_scale=rng.uniform(0.1, 1.0, d),
-                             noise_variance=0.01, trend_amplitude=trend)  # fmt: skip
-    tfp_kernel = kernel.kernel(tf.constant(math.log(h.amplitude), tf.float64),
-                               tf.constant(math.log(0.4), tf.float64),
-                               tf.constant(np.log(h.length_scale)),
-                               tf.constant(1.0 if d > 1 else 0.0, tf.float64))  # fmt: skip
+    h = gp.GPHyperparameters(
+        amplitude=1.3,
+        length_scale=rng.uniform(0.1, 1.0, d),
+        noise_variance=0.01,
+        trend_amplitude=trend,
+    )
+    tfp_kernel = kernel.kernel(
+        tf.constant(math.log(h.amplitude), tf.float64),
+        tf.constant(math.log(0.4), tf.float64),
+        tf.constant(np.log(h.length_scale)),
+        tf.constant(1.0 if d > 1 else 0.0, tf.float64),
+    )
     expected = tfp_kernel.matrix(tf.constant(xa), tf.constant(xb)).numpy()
     np.testing.assert_allclose(two_task.stationary_kernel(h, xa, xb), expected, rtol=1e-10)
 
 
 @settings(max_examples=40, deadline=None)
-@given(x=hnp.arrays(np.float64, (6, 2), elements=st.floats(0, 1)),
-       trend=st.floats(0, 3), amplitude=st.floats(0.1, 3))  # fmt: skip
+@given(
+    x=hnp.arrays(np.float64, (6, 2), elements=st.floats(0, 1)),
+    trend=st.floats(0, 3),
+    amplitude=st.floats(0.1, 3),
+)
 def test_the_kernel_diagonal_is_the_matrix_diagonal(x, trend, amplitude) -> None:
     h = gp.GPHyperparameters(amplitude, np.array([0.3, 0.7]), 0.01, trend)
     full = two_task.stationary_kernel(h, x, x)

@@ -9,7 +9,7 @@ import keras_tuner as kt
 import pytest
 from oracle_helpers import lr_space, make_oracle, peaked, run_loop
 
-from kt_lrsearch.app import search
+from kt_lrsearch.app import warm_sources
 from kt_lrsearch.app.run_config import SearchConfig, make_run_dir, prepare_run_dir
 from kt_lrsearch.core.decision_view import Relation
 from kt_lrsearch.tuning import observations
@@ -30,8 +30,9 @@ def earlier_project(tmp_path, name: str = "earlier"):
 
 
 def test_pairs_start_at_the_earlier_best_with_no_initial_design(tmp_path) -> None:
-    oracle = make_oracle(str(tmp_path / "o"), max_trials=4, num_initial_points=1,
-                         warm_start=[earlier_pairs(-2.0)])  # fmt: skip
+    oracle = make_oracle(
+        str(tmp_path / "o"), max_trials=4, num_initial_points=1, warm_start=[earlier_pairs(-2.0)]
+    )
     trials = run_loop(oracle, peaked, 10)
     first = math.log10(trials[0].hyperparameters.values["learning_rate"])
     assert first == pytest.approx(-2.0, abs=0.1)  # the earlier posterior's best
@@ -43,9 +44,18 @@ def test_pairs_start_at_the_earlier_best_with_no_initial_design(tmp_path) -> Non
     assert view.relation.as_dict()["probability_related"] == round(view.relation.probability, 4)
 
 
-@pytest.mark.parametrize(("probability", "word"), [
-    (0.95, "related:"), (0.8, "related:"), (0.79, "undecided:"), (0.5, "undecided:"),
-    (0.21, "undecided:"), (0.2, "unrelated:"), (0.05, "unrelated:")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("probability", "word"),
+    [
+        (0.95, "related:"),
+        (0.8, "related:"),
+        (0.79, "undecided:"),
+        (0.5, "undecided:"),
+        (0.21, "undecided:"),
+        (0.2, "unrelated:"),
+        (0.05, "unrelated:"),
+    ],
+)
 def test_the_relation_verdict_reads_the_probability(probability: float, word: str) -> None:
     relation = Relation(correlation=0.4, probability=probability)
     assert relation.verdict.startswith(word)
@@ -79,8 +89,9 @@ def test_a_warm_started_search_resumes_with_the_same_decisions(tmp_path) -> None
 
 
 def test_an_unrelated_earlier_task_does_not_stop_the_search_finding_the_peak(tmp_path) -> None:
-    oracle = make_oracle(str(tmp_path / "o"), max_trials=10, num_initial_points=1,
-                         warm_start=[earlier_pairs(-3.7)])  # fmt: skip
+    oracle = make_oracle(
+        str(tmp_path / "o"), max_trials=10, num_initial_points=1, warm_start=[earlier_pairs(-3.7)]
+    )
     trials = run_loop(oracle, peaked, 10)
     best = max(trials, key=lambda t: t.score)
     assert math.log10(best.hyperparameters.values["learning_rate"]) == pytest.approx(-2, abs=0.2)
@@ -94,11 +105,13 @@ def test_bad_sources_get_a_clear_error(tmp_path) -> None:
         make_oracle(str(tmp_path / "o"), warm_start=[tmp_path / "plain"])
     project = earlier_project(tmp_path)
     with pytest.raises(WarmStartError, match="no metric 'val_loss'"):
-        make_oracle(str(tmp_path / "o"), objective=kt.Objective("val_loss", "min"),
-                    warm_start=[project])  # fmt: skip
+        make_oracle(
+            str(tmp_path / "o"), objective=kt.Objective("val_loss", "min"), warm_start=[project]
+        )
     with pytest.raises(WarmStartError, match="'score' was maximised there"):
-        make_oracle(str(tmp_path / "o"), objective=kt.Objective("score", "min"),
-                    warm_start=[project])  # fmt: skip
+        make_oracle(
+            str(tmp_path / "o"), objective=kt.Objective("score", "min"), warm_start=[project]
+        )
     with pytest.raises(WarmStartError, match="pair 0"):
         make_oracle(str(tmp_path / "o"), warm_start=[[0.5]])
     trial = project / "trial_0" / "trial.json"
@@ -116,30 +129,37 @@ def test_a_different_search_space_is_refused_at_the_first_decision(tmp_path) -> 
     with pytest.raises(WarmStartError, match="a different search space \\(no units"):
         oracle.create_trial("tuner0")
     # Earlier rates outside this search's range are left out, not misplaced.
-    narrow = make_oracle(str(tmp_path / "n"), lr_space(1e-3, 1e-2), max_trials=2,
-                         warm_start=[earlier_pairs()])  # fmt: skip
+    narrow = make_oracle(
+        str(tmp_path / "n"), lr_space(1e-3, 1e-2), max_trials=2, warm_start=[earlier_pairs()]
+    )
     assert len(run_loop(narrow, peaked, 2)) == 2
     encoder = SpaceEncoder(narrow.hyperparameters)
-    obs, left_out = observations.earlier_points(narrow.earlier, encoder,
-                                                narrow.hyperparameters, "max")  # fmt: skip
+    obs, left_out = observations.earlier_points(
+        narrow.earlier, encoder, narrow.hyperparameters, "max"
+    )
     assert left_out == 5 and obs.unit.shape == (2, 1)  # only 10**-2.6 and 10**-2.2 are inside
     assert len(narrow.decision_view().earlier_x) == 2  # the figure shows those two only
     # An earlier Choice value this space does not offer is left out, not a crash.
     choice = kt.HyperParameters()
     choice.Choice("optimizer", ["adam", "sgd"])
-    chooser = make_oracle(str(tmp_path / "c"), choice, max_trials=2,
-                          warm_start=[[({"optimizer": "rmsprop"}, 0.9),
-                                       ({"optimizer": "adam"}, 0.8)]])  # fmt: skip
-    obs, left_out = observations.earlier_points(chooser.earlier, SpaceEncoder(choice), choice,
-                                                "max")  # fmt: skip
+    chooser = make_oracle(
+        str(tmp_path / "c"),
+        choice,
+        max_trials=2,
+        warm_start=[[({"optimizer": "rmsprop"}, 0.9), ({"optimizer": "adam"}, 0.8)]],
+    )
+    obs, left_out = observations.earlier_points(
+        chooser.earlier, SpaceEncoder(choice), choice, "max"
+    )
     assert left_out == 1 and obs.unit.shape == (1, 1)
     assert len(run_loop(chooser, lambda values: 0.5, 2)) == 2
 
 
 def test_rescaled_sources_multiply_the_named_values(tmp_path) -> None:
     pairs = [({"learning_rate": 0.01, "units": 32, "bias": True, "act": "relu"}, 0.5)]
-    (trial,) = load([Rescaled(pairs, {"learning_rate": 4.0, "bias": 2.0, "act": 3.0})],
-                    "score", "max")  # fmt: skip
+    (trial,) = load(
+        [Rescaled(pairs, {"learning_rate": 4.0, "bias": 2.0, "act": 3.0})], "score", "max"
+    )
     assert trial.values == {"learning_rate": 0.04, "units": 32, "bias": True, "act": "relu"}
     assert trial.factors["learning_rate"] == 4.0
     (plain,) = load([pairs], "score", "max")
@@ -149,8 +169,9 @@ def test_rescaled_sources_multiply_the_named_values(tmp_path) -> None:
             load([Rescaled(pairs, {"learning_rate": factor})], "score", "max")
     # A rescaled earlier best becomes the first proposal, where the rule puts it.
     tenfold = Rescaled(earlier_pairs(-3.0), {"learning_rate": 10.0})
-    oracle = make_oracle(str(tmp_path / "o"), max_trials=2, num_initial_points=1,
-                         warm_start=[tenfold])  # fmt: skip
+    oracle = make_oracle(
+        str(tmp_path / "o"), max_trials=2, num_initial_points=1, warm_start=[tenfold]
+    )
     first = run_loop(oracle, peaked, 1)[0].hyperparameters.values["learning_rate"]
     assert math.log10(first) == pytest.approx(-2.0, abs=0.1)
     assert oracle.decision_view().earlier_factors == (10.0,)  # the figure's legend says so
@@ -163,8 +184,9 @@ def test_trials_already_read_are_used_as_they_are(tmp_path) -> None:
     assert load([read], "score", "max") == read  # values, score, source and factors kept
     proposals = []
     for name, warm in (("source", source), ("read", read)):
-        oracle = make_oracle(str(tmp_path / name), max_trials=3, num_initial_points=1,
-                             warm_start=[warm])  # fmt: skip
+        oracle = make_oracle(
+            str(tmp_path / name), max_trials=3, num_initial_points=1, warm_start=[warm]
+        )
         proposals.append([t.hyperparameters.values for t in run_loop(oracle, peaked, 3)])
         assert oracle.decision_view().earlier_factors == (10.0,)
     assert proposals[0] == proposals[1]
@@ -181,17 +203,19 @@ def earlier_run(tmp_path, batch_size: int):
 
 def test_an_earlier_run_at_another_batch_size_is_rescaled(tmp_path) -> None:
     at_32, at_128 = earlier_run(tmp_path, 32), earlier_run(tmp_path, 128)
-    config = SearchConfig(batch_size=128, warm_start=(str(at_32), str(at_128),
-                                                      str(at_32 / "tuner")))  # fmt: skip
-    scaled, same, project = search.warm_sources(config)
+    config = SearchConfig(
+        batch_size=128, warm_start=(str(at_32), str(at_128), str(at_32 / "tuner"))
+    )
+    scaled, same, project = warm_sources.warm_sources(config)
     assert scaled == Rescaled(str(at_32), {"learning_rate": 4.0})
     assert same == str(at_128) and project == str(at_32 / "tuner")  # no batch size known
     rates = [t.values["learning_rate"] for t in load([scaled], "score", "max")]
-    assert rates == pytest.approx([4 * t.values["learning_rate"]
-                                   for t in load([project], "score", "max")])  # fmt: skip
+    assert rates == pytest.approx(
+        [4 * t.values["learning_rate"] for t in load([project], "score", "max")]
+    )
     (at_32 / "config.json").write_text("{not json")
     with pytest.raises(WarmStartError, match=r"unreadable run configuration.*tuner instead"):
-        search.warm_sources(config)
+        warm_sources.warm_sources(config)
 
 
 def mixed_space() -> kt.HyperParameters:

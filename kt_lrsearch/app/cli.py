@@ -76,8 +76,9 @@ def _console(command: Callable[..., None]) -> Callable[..., None]:
         if verbose:
             os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"  # before TensorFlow loads, in the command
             logging.getLogger("tensorflow").setLevel(logging.INFO)
-        with contextlib.nullcontext() if verbose else native_stderr_captured(
-            (click.ClickException,)):  # fmt: skip
+        with (
+            contextlib.nullcontext() if verbose else native_stderr_captured((click.ClickException,))
+        ):
             command(echo=echo, **options)
 
     return run
@@ -227,8 +228,16 @@ def main() -> None:
     default=None,
     help="Port the chief serves on (with --workers).  [default: a free port]",
 )
-def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
-           port: int | None, echo: Callable[[str], None], **options: object) -> None:  # fmt: skip
+def search(
+    quick: bool,
+    out: str,
+    overwrite: bool,
+    workers: int,
+    host: str,
+    port: int | None,
+    echo: Callable[[str], None],
+    **options: object,
+) -> None:
     """Search the learning rate, plot every iteration, retrain and test the best."""
     preset = QUICK if quick else {}
     for name in QUICK:
@@ -240,9 +249,16 @@ def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
     options["warm_start"] = tuple(os.path.abspath(p) for p in options["warm_start"])
     worker_command = [sys.executable, "-c", _WORKER_BOOT, "worker", "--out", out]
     try:
-        results = run_search(SearchConfig(**options), out, overwrite=overwrite, echo=echo,
-                             workers=workers, worker_command=worker_command, host=host,
-                             port=port)  # fmt: skip
+        results = run_search(
+            SearchConfig(**options),
+            out,
+            overwrite=overwrite,
+            echo=echo,
+            workers=workers,
+            worker_command=worker_command,
+            host=host,
+            port=port,
+        )
     except USER_ERRORS as error:
         _fail(error)
     except KeyboardInterrupt:
@@ -250,9 +266,11 @@ def search(quick: bool, out: str, overwrite: bool, workers: int, host: str,
         sys.exit(130)
     best, advice = results["best"], results.get("recommendation")
     if advice and best:
-        click.echo(f"recommended learning rate {advice['shown']}; best trial: "
-                   f"{best['learning_rate']:.4g} (validation accuracy {best['score']:.4f}); "
-                   f"report: {out}/report.html")  # fmt: skip
+        click.echo(
+            f"recommended learning rate {advice['shown']}; best trial: "
+            f"{best['learning_rate']:.4g} (validation accuracy {best['score']:.4f}); "
+            f"report: {out}/report.html"
+        )
     elif best:
         click.echo(
             f"best learning rate {best['learning_rate']:.4g} "

@@ -118,8 +118,9 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 
 
-def spawn_workers(command: Sequence[str], count: int, host: str, port: int,
-                  log_dir: pathlib.Path) -> list[tuple[str, subprocess.Popen]]:  # fmt: skip
+def spawn_workers(
+    command: Sequence[str], count: int, host: str, port: int, log_dir: pathlib.Path
+) -> list[tuple[str, subprocess.Popen]]:
     """Starts ``count`` worker processes (tuner ids tuner0..), each logging to a file."""
     log_dir.mkdir(parents=True, exist_ok=True)
     # A chief bound to every interface is reached locally through the loopback.
@@ -130,9 +131,12 @@ def spawn_workers(command: Sequence[str], count: int, host: str, port: int,
         env = {**os.environ, **worker_env(local, port, tuner_id)}
         with open(log_dir / f"{tuner_id}.log", "ab") as log:
             process = subprocess.Popen(
-                list(command), env=env, stdout=log, stderr=subprocess.STDOUT,
+                list(command),
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-            )  # fmt: skip
+            )
         workers.append((tuner_id, process))
     return workers
 
@@ -182,8 +186,10 @@ def run_chief(
         # Joined before returning: a thread left inside TensorFlow aborted the
         # process at exit (exit code 134 instead of the error message).
         warm_up = gp.warm_up_in_background()
-        echo(f"chief: serving the oracle on {host}:{port} to {workers} local worker(s); "
-             f"worker logs in {log_dir}")  # fmt: skip
+        echo(
+            f"chief: serving the oracle on {host}:{port} to {workers} local worker(s); "
+            f"worker logs in {log_dir}"
+        )
         echo("chief: started " + ", ".join(f"{t} (pid {p.pid})" for t, p in spawned))
         watch_workers(oracle, servicer, spawned, log_dir, poll_s)
         codes = wait_for_exit(spawned)
@@ -196,8 +202,9 @@ def run_chief(
             warm_up.join()
 
 
-def watch_workers(oracle: Any, servicer: Any, spawned: Spawned, log_dir: pathlib.Path,
-                  poll_s: float) -> None:  # fmt: skip
+def watch_workers(
+    oracle: Any, servicer: Any, spawned: Spawned, log_dir: pathlib.Path, poll_s: float
+) -> None:
     """Polls the workers until the search ends.
 
     Raises:
@@ -217,8 +224,9 @@ def watch_workers(oracle: Any, servicer: Any, spawned: Spawned, log_dir: pathlib
             # Remote workers may still be registered; local ones are done.
             if servicer.stop_triggered:
                 return
-            raise DistributedError("every worker exited before the search ended; "
-                                   f"see the logs in {log_dir}")  # fmt: skip
+            raise DistributedError(
+                f"every worker exited before the search ended; see the logs in {log_dir}"
+            )
         time.sleep(poll_s)
 
 

@@ -52,14 +52,21 @@ def final_evaluation(
     hp = kt.HyperParameters()
     hp.Fixed("learning_rate", lr)
     model = hypermodel.build(hp)
-    x = data_module.to_model_input(np.concatenate([dataset.train.images,
-                                                   dataset.validation.images]))  # fmt: skip
+    x = data_module.to_model_input(
+        np.concatenate([dataset.train.images, dataset.validation.images])
+    )
     y = np.concatenate([dataset.train.labels, dataset.validation.labels])
     start = time.monotonic()
     # Same seeded batches and divergence guard as the trials.
     hypermodel.fit(hp, model, x, y, epochs=config.final_epochs)
-    loss, accuracy = model.evaluate(data_module.to_model_input(dataset.test.images),
-                                    dataset.test.labels, verbose=0)  # fmt: skip
+    loss, accuracy = model.evaluate(
+        data_module.to_model_input(dataset.test.images), dataset.test.labels, verbose=0
+    )
     echo(f"test accuracy {accuracy:.4f} (lr={lr:.4g}, {time.monotonic() - start:.0f}s)")
-    return {"learning_rate": lr, "epochs": config.final_epochs, "test_accuracy": float(accuracy),
-            "test_loss": float(loss), "test_images": len(dataset.test)}  # fmt: skip
+    return {
+        "learning_rate": lr,
+        "epochs": config.final_epochs,
+        "test_accuracy": float(accuracy),
+        "test_loss": float(loss),
+        "test_images": len(dataset.test),
+    }

@@ -33,8 +33,7 @@ class TrialLog:
     as the figures, the report and results.json do.
     """
 
-    def __init__(self, run_dir: pathlib.Path, max_trials: int,
-                 echo: Callable[[str], None]) -> None:  # fmt: skip
+    def __init__(self, run_dir: pathlib.Path, max_trials: int, echo: Callable[[str], None]) -> None:
         self.path = run_dir / DURATIONS
         self.events = run_dir / EVENTS
         try:
@@ -47,9 +46,14 @@ class TrialLog:
         self.begun: dict[str, float] = {}
 
     def _record(self, event: str, trial: Any) -> None:
-        line = {"event": event, "trial_id": trial.trial_id, "status": str(trial.status),
-                "values": trial.hyperparameters.values, "pid": os.getpid(),
-                "time": round(time.time(), 3)}  # fmt: skip
+        line = {
+            "event": event,
+            "trial_id": trial.trial_id,
+            "status": str(trial.status),
+            "values": trial.hyperparameters.values,
+            "pid": os.getpid(),
+            "time": round(time.time(), 3),
+        }
         # One short appended line; a reader skips a line a kill cut short.
         with open(self.events, "a") as handle:
             handle.write(json.dumps(line) + "\n")
@@ -69,8 +73,9 @@ class TrialLog:
         # The best score so far (get_best_trials puts the model's pick first,
         # which need not hold the highest score).
         trials = list(oracle.trials.values())
-        best = trial_rules.best_index([t.status for t in trials], [t.score for t in trials],
-                                      oracle.objective.direction)  # fmt: skip
+        best = trial_rules.best_index(
+            [t.status for t in trials], [t.score for t in trials], oracle.objective.direction
+        )
         best_score = trials[best].score if best is not None else math.nan
         lr = trial.hyperparameters.values.get("learning_rate", math.nan)
         bar = "#" * done + "." * max(self.max_trials - done, 0)

@@ -24,8 +24,9 @@ TITLE = "GP-EI learning-rate search"
 class _Inline(concurrent.futures.Executor):
     """Runs each job at once in this process (one core, or a pool that cannot start)."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
-               ) -> concurrent.futures.Future:  # fmt: skip
+    def submit(
+        self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future:
         future: concurrent.futures.Future = concurrent.futures.Future()
         future.set_result(fn(*args, **kwargs))
         return future
@@ -56,7 +57,8 @@ def drawing_pool(workers: int | None = None) -> Iterator[concurrent.futures.Exec
         return
     try:
         pool = concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("spawn"))  # fmt: skip
+            workers, mp_context=multiprocessing.get_context("spawn")
+        )
         for _ in range(workers):
             pool.submit(_warm)
     except (OSError, ValueError):  # no semaphores, or no processes allowed: draw here
@@ -88,8 +90,11 @@ def replay_figures(
     plotter = IterationPlotter(plots_dir, first=first, title=TITLE)
     ordered = sorted(trials, key=lambda t: trial_rules.order_key(t.trial_id))
     finished = [t for t in ordered if t.status != "RUNNING"]
-    counts = [k for k in range(first, len(finished) + 1)
-              if not (only_missing and (plots_dir / iteration_filename(k)).exists())]  # fmt: skip
+    counts = [
+        k
+        for k in range(first, len(finished) + 1)
+        if not (only_missing and (plots_dir / iteration_filename(k)).exists())
+    ]
     pool = pool or _Inline()
     jobs = []
     for count in counts:
@@ -99,13 +104,19 @@ def replay_figures(
         for trial in finished[:count]:
             oracle.trials[trial.trial_id] = trial
             oracle._record_values(trial)
-        jobs.append(pool.submit(plotter.draw, oracle.decision_view(),
-                                objective=oracle.objective.name,
-                                max_trials=oracle.max_trials))  # fmt: skip
+        jobs.append(
+            pool.submit(
+                plotter.draw,
+                oracle.decision_view(),
+                objective=oracle.objective.name,
+                max_trials=oracle.max_trials,
+            )
+        )
     return [path for path in (job.result() for job in jobs) if path is not None]
 
 
-def redraw_missing_figures(oracle_factory: Callable[[], Any], trials: Sequence[Any],
-                           plots_dir: pathlib.Path) -> list[pathlib.Path]:  # fmt: skip
+def redraw_missing_figures(
+    oracle_factory: Callable[[], Any], trials: Sequence[Any], plots_dir: pathlib.Path
+) -> list[pathlib.Path]:
     """Draws only the iteration figures a kill left unwritten."""
     return replay_figures(oracle_factory, trials, plots_dir, only_missing=True)

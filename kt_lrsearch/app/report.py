@@ -21,7 +21,8 @@ from kt_lrsearch.app.progress import DURATIONS
 from kt_lrsearch.core import trial_rules
 from kt_lrsearch.core.files import atomic_write_text
 from kt_lrsearch.core.recommendation import Recommendation, bound_warning
-from kt_lrsearch.figures.plotting import plot_convergence, save_figure, write_gif
+from kt_lrsearch.figures.convergence import plot_convergence, write_gif
+from kt_lrsearch.figures.style import save_figure
 
 FIELDS = ("trial", "learning_rate", "score", "status", "duration_s")
 
@@ -37,28 +38,37 @@ def load_trials(oracle: Any, run_dir: pathlib.Path) -> list[dict[str, Any]]:
     rows = []
     for trial in sorted(oracle.trials.values(), key=lambda t: trial_rules.order_key(t.trial_id)):
         score = trial.score
-        rows.append({
-            "trial": trial_rules.trial_number(trial.trial_id),
-            "learning_rate": trial.hyperparameters.values.get("learning_rate"),
-            "score": score if score is None or math.isfinite(score) else None,
-            "status": trial_rules.outcome(trial.status, score) or str(trial.status),
-            "duration_s": durations.get(trial.trial_id),
-        })  # fmt: skip
+        rows.append(
+            {
+                "trial": trial_rules.trial_number(trial.trial_id),
+                "learning_rate": trial.hyperparameters.values.get("learning_rate"),
+                "score": score if score is None or math.isfinite(score) else None,
+                "status": trial_rules.outcome(trial.status, score) or str(trial.status),
+                "duration_s": durations.get(trial.trial_id),
+            }
+        )
     return rows
 
 
 def _best(trials: list[dict[str, Any]], direction: str) -> dict[str, Any] | None:
-    index = trial_rules.best_index([t["status"] for t in trials], [t["score"] for t in trials],
-                                   direction)  # fmt: skip
+    index = trial_rules.best_index(
+        [t["status"] for t in trials], [t["score"] for t in trials], direction
+    )
     return None if index is None else trials[index]
 
 
-def write_artifacts(run_dir: str | os.PathLike[str], *, config: dict[str, Any],
-                    trials: list[dict[str, Any]], final: dict[str, Any] | None,
-                    objective: str, direction: str,
-                    recommendation: Recommendation | None = None,
-                    warm_start: list[dict[str, Any]] | None = None,
-                    relation: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+def write_artifacts(
+    run_dir: str | os.PathLike[str],
+    *,
+    config: dict[str, Any],
+    trials: list[dict[str, Any]],
+    final: dict[str, Any] | None,
+    objective: str,
+    direction: str,
+    recommendation: Recommendation | None = None,
+    warm_start: list[dict[str, Any]] | None = None,
+    relation: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Writes results.json, results.csv, convergence.png, search.gif, report.html.
 
     results.json's ``recommendation`` is the model's rate and range (None when
@@ -69,11 +79,18 @@ def write_artifacts(run_dir: str | os.PathLike[str], *, config: dict[str, Any],
     """
     run_dir = pathlib.Path(run_dir)
     warning = bound_warning(recommendation) if recommendation else None
-    results = {"config": config, "objective": objective, "direction": direction,
-               "recommendation": recommendation.as_dict() if recommendation else None,
-               "warnings": [warning] if warning else [],
-               "warm_start": warm_start or [], "warm_start_relation": relation,
-               "trials": trials, "best": _best(trials, direction), "final": final}  # fmt: skip
+    results = {
+        "config": config,
+        "objective": objective,
+        "direction": direction,
+        "recommendation": recommendation.as_dict() if recommendation else None,
+        "warnings": [warning] if warning else [],
+        "warm_start": warm_start or [],
+        "warm_start_relation": relation,
+        "trials": trials,
+        "best": _best(trials, direction),
+        "final": final,
+    }
     atomic_write_text(run_dir / "results.json", json.dumps(results, indent=2))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
@@ -82,8 +99,9 @@ def write_artifacts(run_dir: str | os.PathLike[str], *, config: dict[str, Any],
     atomic_write_text(run_dir / "results.csv", buffer.getvalue())
     if trials:
         scores = [t["score"] if t["score"] is not None else math.nan for t in trials]
-        fig = plot_convergence(scores, [t["status"] for t in trials], direction=direction,
-                               objective=objective)  # fmt: skip
+        fig = plot_convergence(
+            scores, [t["status"] for t in trials], direction=direction, objective=objective
+        )
         save_figure(fig, run_dir / "convergence.png")
     frames = sorted((run_dir / "plots").glob("iteration_*.png"))
     if frames:
@@ -96,8 +114,10 @@ def _embed(path: pathlib.Path, mime: str, caption: str = "") -> str:
     """A figure with the image inlined; the PNGs carry their caption in the image."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     below = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return (f'<figure><img alt="{html.escape(path.name)}" '
-            f'src="data:{mime};base64,{data}">{below}</figure>')  # fmt: skip
+    return (
+        f'<figure><img alt="{html.escape(path.name)}" '
+        f'src="data:{mime};base64,{data}">{below}</figure>'
+    )
 
 
 def _fmt(value: Any) -> str:
@@ -114,24 +134,31 @@ def _decision(results: dict[str, Any]) -> str:
     advice, best, final = results.get("recommendation"), results["best"], results["final"]
     if advice:
         low, high = advice["range"]
-        lines.append(f'<p class="answer">Recommended learning rate: '
-                     f"<b>{advice['learning_rate']:.2g}</b> (range {low:.2g} to {high:.2g}: "
-                     "rates the model cannot tell apart)</p>")  # fmt: skip
+        lines.append(
+            f'<p class="answer">Recommended learning rate: '
+            f"<b>{advice['learning_rate']:.2g}</b> (range {low:.2g} to {high:.2g}: "
+            "rates the model cannot tell apart)</p>"
+        )
     if final:
-        lines.append(f"<p>Test accuracy after retraining {final['epochs']} epoch(s) on "
-                     f"train + validation at {final['learning_rate']:.4g}: "
-                     f"<b>{final['test_accuracy']:.4f}</b> ({final['test_images']} test "
-                     "images)</p>")  # fmt: skip
-    lines += [f'<p class="warning">warning: {html.escape(w)}</p>'
-              for w in results.get("warnings", [])]  # fmt: skip
+        lines.append(
+            f"<p>Test accuracy after retraining {final['epochs']} epoch(s) on "
+            f"train + validation at {final['learning_rate']:.4g}: "
+            f"<b>{final['test_accuracy']:.4f}</b> ({final['test_images']} test "
+            "images)</p>"
+        )
+    lines += [
+        f'<p class="warning">warning: {html.escape(w)}</p>' for w in results.get("warnings", [])
+    ]
     relation = results.get("warm_start_relation")
     if relation:
         lines.append(f"<p>Warm start: {html.escape(relation['verdict'])}</p>")
     trials = len(results["trials"])
     if best:
-        lines.append(f"<p>{trials} trial(s); best trial: learning rate {best['learning_rate']:.4g} "
-                     f"({html.escape(results['objective'])} {best['score']:.4f}, trial "
-                     f"{best['trial']})</p>")  # fmt: skip
+        lines.append(
+            f"<p>{trials} trial(s); best trial: learning rate {best['learning_rate']:.4g} "
+            f"({html.escape(results['objective'])} {best['score']:.4f}, trial "
+            f"{best['trial']})</p>"
+        )
     else:
         lines.append(f"<p>{trials} trial(s); none completed</p>")
     return "\n".join(lines)
@@ -157,8 +184,7 @@ figcaption{color:#555;font-size:.85rem}.answer{font-size:1.4rem}.warning{color:#
 summary{cursor:pointer;font-weight:bold;margin:1rem 0}pre{background:#f5f5f5;padding:.5rem}"""
 
 
-def render_html(run_dir: pathlib.Path, results: dict[str, Any],
-                frames: list[pathlib.Path]) -> str:  # fmt: skip
+def render_html(run_dir: pathlib.Path, results: dict[str, Any], frames: list[pathlib.Path]) -> str:
     """A self-contained page (images inlined as base64) that leads with the decision.
 
     Order: the decision and the final iteration figure; convergence and the
@@ -172,8 +198,12 @@ def render_html(run_dir: pathlib.Path, results: dict[str, Any],
         convergence = _embed(run_dir / "convergence.png", "image/png")
     iterations = "".join(embedded)
     if (run_dir / "search.gif").exists():
-        iterations = _embed(run_dir / "search.gif", "image/gif",
-                            "The whole search, one frame per evaluation.") + iterations  # fmt: skip
+        iterations = (
+            _embed(
+                run_dir / "search.gif", "image/gif", "The whole search, one frame per evaluation."
+            )
+            + iterations
+        )
     config = html.escape(json.dumps(results["config"], indent=2))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>kt_lrsearch report</title>

@@ -29,9 +29,20 @@ LEARNING_RATE = "learning_rate"  # the one hyperparameter the search tunes
 WORKER_LOGS = "workers"
 TENSORBOARD = "tensorboard"
 # What --overwrite may delete: only what a search writes, never other files.
-OWNED = ("config.json", PROJECT, PLOTS, "results.json", "results.csv", "report.html",
-         "convergence.png", "search.gif", DURATIONS, EVENTS, WORKER_LOGS,
-         TENSORBOARD)  # fmt: skip
+OWNED = (
+    "config.json",
+    PROJECT,
+    PLOTS,
+    "results.json",
+    "results.csv",
+    "report.html",
+    "convergence.png",
+    "search.gif",
+    DURATIONS,
+    EVENTS,
+    WORKER_LOGS,
+    TENSORBOARD,
+)
 
 
 class SearchError(Exception):
@@ -70,12 +81,14 @@ class SearchConfig:
             raise SearchError(
                 f"--lr-max ({self.lr_max}) must be larger than --lr-min ({self.lr_min})"
             )
-        for name, value, low in (("--max-trials", self.max_trials, 1),
-                                 ("--initial-points", self.initial_points, 1),
-                                 ("--epochs", self.epochs, 1),
-                                 ("--batch-size", self.batch_size, 1),
-                                 ("--final-epochs", self.final_epochs, 0),
-                                 ("--seed", self.seed, 0)):  # fmt: skip
+        for name, value, low in (
+            ("--max-trials", self.max_trials, 1),
+            ("--initial-points", self.initial_points, 1),
+            ("--epochs", self.epochs, 1),
+            ("--batch-size", self.batch_size, 1),
+            ("--final-epochs", self.final_epochs, 0),
+            ("--seed", self.seed, 0),
+        ):
             if value < low:
                 raise SearchError(f"{name} must be an integer >= {low}, got {value}")
         if self.initial_points > self.max_trials:
@@ -125,8 +138,12 @@ def make_run_dir(run_dir: pathlib.Path, overwrite: bool) -> None:
         )
 
 
-def prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: bool,
-                    data_fingerprint: str | None = None) -> int | None:  # fmt: skip
+def prepare_run_dir(
+    run_dir: pathlib.Path,
+    config: SearchConfig,
+    overwrite: bool,
+    data_fingerprint: str | None = None,
+) -> int | None:
     """Resets (``overwrite``) or checks a made run directory, then stores ``config``.
 
     Call under :func:`kt_lrsearch.app.run_lock.run_lock`, after :func:`make_run_dir`.
@@ -157,8 +174,11 @@ def prepare_run_dir(run_dir: pathlib.Path, config: SearchConfig, overwrite: bool
 
             (run_dir / PLOTS / iteration_filename(extended)).unlink(missing_ok=True)
     remove_temporaries(run_dir)  # left by a process killed mid-write
-    payload = {"search": config.search_fields(), "final_epochs": config.final_epochs,
-               "data_fingerprint": data_fingerprint}  # fmt: skip
+    payload = {
+        "search": config.search_fields(),
+        "final_epochs": config.final_epochs,
+        "data_fingerprint": data_fingerprint,
+    }
     atomic_write_text(saved, json.dumps(payload, indent=2))
     return extended
 
@@ -187,8 +207,12 @@ def check_state_files(run_dir: pathlib.Path) -> None:
             )
 
 
-def _same_data(previous: dict[str, Any], config: SearchConfig, saved_fingerprint: str | None,
-               fingerprint: str | None) -> bool:  # fmt: skip
+def _same_data(
+    previous: dict[str, Any],
+    config: SearchConfig,
+    saved_fingerprint: str | None,
+    fingerprint: str | None,
+) -> bool:
     """Same files: by content when both fingerprints are known, else by resolved path."""
     if saved_fingerprint and fingerprint:
         return saved_fingerprint == fingerprint
@@ -198,8 +222,9 @@ def _same_data(previous: dict[str, Any], config: SearchConfig, saved_fingerprint
     return os.path.realpath(before) == os.path.realpath(now)
 
 
-def check_same_config(saved: pathlib.Path, config: SearchConfig,
-                      fingerprint: str | None = None) -> int | None:  # fmt: skip
+def check_same_config(
+    saved: pathlib.Path, config: SearchConfig, fingerprint: str | None = None
+) -> int | None:
     """Raises SearchError unless ``config`` resumes or extends the saved run.
 
     Same run: every search field equal, the data the same files (see
@@ -219,8 +244,11 @@ def check_same_config(saved: pathlib.Path, config: SearchConfig,
     fields = config.search_fields()
     # A field added since the run was made counts as its default (e.g. warm_start).
     previous = {**SearchConfig().search_fields(), **previous}
-    changed = {k: (previous.get(k), v) for k, v in fields.items()
-               if k not in ("data_dir", "max_trials") and previous.get(k) != v}  # fmt: skip
+    changed = {
+        k: (previous.get(k), v)
+        for k, v in fields.items()
+        if k not in ("data_dir", "max_trials") and previous.get(k) != v
+    }
     if not _same_data(previous, config, payload.get("data_fingerprint"), fingerprint):
         changed["data_dir"] = (previous.get("data_dir"), config.data_dir)
     before = previous.get("max_trials")

@@ -39,8 +39,9 @@ def _holder(text: str) -> tuple[int | None, str]:
 
 
 @contextlib.contextmanager
-def run_lock(run_dir: pathlib.Path, command: str,
-             echo: Callable[[str], None] = print) -> Iterator[None]:  # fmt: skip
+def run_lock(
+    run_dir: pathlib.Path, command: str, echo: Callable[[str], None] = print
+) -> Iterator[None]:
     """Holds ``run_dir``'s lock for the block.
 
     Args:
@@ -56,9 +57,11 @@ def run_lock(run_dir: pathlib.Path, command: str,
     try:
         handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as error:
-        raise LockError(f"{path}: cannot create the run's lock file "
-                        f"({error.strerror or error}); the run directory must be "
-                        "writable") from None  # fmt: skip
+        raise LockError(
+            f"{path}: cannot create the run's lock file "
+            f"({error.strerror or error}); the run directory must be "
+            "writable"
+        ) from None
     try:
         # Who holds it, or held it last: named when refused, or when taken over.
         pid, started = _holder(os.pread(handle, 200, 0).decode(errors="replace"))
@@ -72,8 +75,10 @@ def run_lock(run_dir: pathlib.Path, command: str,
                     "it to finish or stop it, or choose another --out"
                 ) from None
         if pid is not None and pid != os.getpid():
-            echo(f"taking over the lock of process {pid} ({started}), which ended without "
-                 "releasing it; finished trials are kept")  # fmt: skip
+            echo(
+                f"taking over the lock of process {pid} ({started}), which ended without "
+                "releasing it; finished trials are kept"
+            )
         stamp = f"{os.getpid()} {command} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
         os.ftruncate(handle, 0)
         os.pwrite(handle, stamp.encode(), 0)

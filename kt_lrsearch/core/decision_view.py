@@ -90,13 +90,18 @@ class Relation:
             outcome = "unrelated: the earlier search hardly counts"
         else:
             outcome = "undecided: the earlier search counts in part"
-        return (f"{outcome} (probability related {self.probability:.2f}, "
-                f"mean correlation {self.correlation:.2f})")  # fmt: skip
+        return (
+            f"{outcome} (probability related {self.probability:.2f}, "
+            f"mean correlation {self.correlation:.2f})"
+        )
 
     def as_dict(self) -> dict[str, float | str]:
         """results.json's ``warm_start_relation``."""
-        return {"probability_related": round(self.probability, 4),
-                "correlation": round(self.correlation, 4), "verdict": self.verdict}  # fmt: skip
+        return {
+            "probability_related": round(self.probability, 4),
+            "correlation": round(self.correlation, 4),
+            "verdict": self.verdict,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,15 +190,25 @@ class DecisionView:
     earlier_factors: tuple[float, ...] = ()
     relation: Relation | None = None
 
-    def recommend(self, rule: str = recommendation.DEFAULT_RULE,
-                  ) -> recommendation.Recommendation | None:  # fmt: skip
+    def recommend(
+        self,
+        rule: str = recommendation.DEFAULT_RULE,
+    ) -> recommendation.Recommendation | None:
         """The recommended value and its range (1-D numeric searches; else None)."""
         if self.grid is None or self.obs_x is None or not self.has_model:
             return None
         ok = np.asarray(self.obs_status) == trial_rules.OK
-        return recommendation.recommend(self.grid, self.mean, self.noise_sd, self.obs_x,
-                                        self.obs_mean, ok, direction=self.direction,
-                                        rule=rule, obs_scores=self.obs_scores)  # fmt: skip
+        return recommendation.recommend(
+            self.grid,
+            self.mean,
+            self.noise_sd,
+            self.obs_x,
+            self.obs_mean,
+            ok,
+            direction=self.direction,
+            rule=rule,
+            obs_scores=self.obs_scores,
+        )
 
     def recommended_trial_id(self) -> str | None:
         """The trial the recommendation names, or None when it names no tried value.
@@ -206,8 +221,9 @@ class DecisionView:
         if advice is None:
             return None
         name = self.names[0]
-        for trial_id, values, status in zip(self.obs_trial_ids, self.obs_values,
-                                            self.obs_status, strict=True):  # fmt: skip
+        for trial_id, values, status in zip(
+            self.obs_trial_ids, self.obs_values, self.obs_status, strict=True
+        ):
             if status == trial_rules.OK and values.get(name) == advice.value:
                 return trial_id
         return None

@@ -48,9 +48,12 @@ BoolArray = npt.NDArray[np.bool_]
 ARC_RADIUS = 2.0 / np.pi
 
 
-def gp_inputs(points: FloatArray, categorical: Mapping[int, FloatArray],
-              conditional: Collection[int] = (),
-              inactive: BoolArray | None = None) -> FloatArray:  # fmt: skip
+def gp_inputs(
+    points: FloatArray,
+    categorical: Mapping[int, FloatArray],
+    conditional: Collection[int] = (),
+    inactive: BoolArray | None = None,
+) -> FloatArray:
     """The GP's inputs for unit points (m, d).
 
     Args:
@@ -88,9 +91,11 @@ def gp_inputs(points: FloatArray, categorical: Mapping[int, FloatArray],
     return np.concatenate(columns, axis=1)
 
 
-def feature_map(categorical: Mapping[int, FloatArray], conditional: Collection[int] = (),
-                inactive: Callable[[FloatArray], BoolArray] | None = None
-                ) -> Features | None:  # fmt: skip
+def feature_map(
+    categorical: Mapping[int, FloatArray],
+    conditional: Collection[int] = (),
+    inactive: Callable[[FloatArray], BoolArray] | None = None,
+) -> Features | None:
     """The map of :func:`gp_inputs`, or None when the unit points serve as they are.
 
     ``inactive`` computes the (m, d) mask from points; it is needed when
@@ -136,8 +141,9 @@ class FeatureGP:
         return FeatureGP(self.model.condition_on(self.features(x_new), y_new), self.features)
 
 
-def fit(unit: FloatArray, scores: FloatArray,
-        features: Features | None) -> gp.GaussianProcess | FeatureGP:  # fmt: skip
+def fit(
+    unit: FloatArray, scores: FloatArray, features: Features | None
+) -> gp.GaussianProcess | FeatureGP:
     """The GP on ``scores`` (n,) at unit points (n, d), through ``features`` if any."""
     if features is None:
         return gp.fit_gp(unit, scores)

@@ -144,15 +144,19 @@ class _Runtime:
         best, best_loss = theta0[0], math.inf
         for start in theta0:
             result = optimize.minimize(
-                loss_and_gradient, start, jac=True, method="L-BFGS-B",
+                loss_and_gradient,
+                start,
+                jac=True,
+                method="L-BFGS-B",
                 options={"maxiter": _LBFGS_MAX_ITERATIONS, "gtol": 1e-6},
-            )  # fmt: skip
+            )
             if np.isfinite(result.fun) and result.fun < best_loss:
                 best, best_loss = result.x, float(result.fun)
         return np.asarray(best, dtype=np.float64)
 
-    def posterior(self, x_obs: FloatArray, z_obs: FloatArray, theta: FloatArray,
-                  x_query: FloatArray) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    def posterior(
+        self, x_obs: FloatArray, z_obs: FloatArray, theta: FloatArray, x_query: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         feed = {self.x_obs: x_obs, self.z_obs: z_obs, self.theta: theta, self.x_query: x_query}
         return tuple(self.session.run([self.mean, self.std], feed_dict=feed))
 

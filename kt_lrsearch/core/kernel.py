@@ -139,12 +139,14 @@ def noise_log_prior(log_noise: tf.Tensor, x: tf.Tensor) -> tf.Tensor:
     """
     multi = _switch(x, NOISE_PRIOR_MIN_DIMENSIONS)
     a, b = NOISE_PRIOR_MULTI
-    return ((1.0 - multi) * _normal_log_prob(log_noise, *NOISE_PRIOR)
-            + multi * (a * log_noise - b * tf.exp(log_noise)))  # fmt: skip
+    return (1.0 - multi) * _normal_log_prob(log_noise, *NOISE_PRIOR) + multi * (
+        a * log_noise - b * tf.exp(log_noise)
+    )
 
 
-def kernel(log_amp: tf.Tensor, log_trend: tf.Tensor, log_ls: tf.Tensor,
-           switch: tf.Tensor) -> psd.PositiveSemidefiniteKernel:  # fmt: skip
+def kernel(
+    log_amp: tf.Tensor, log_trend: tf.Tensor, log_ls: tf.Tensor, switch: tf.Tensor
+) -> psd.PositiveSemidefiniteKernel:
     """ARD Matern-5/2 plus the quadratic trend of the module docstring.
 
     With x - 1/2 = u / 2, TFP's Linear and Polynomial kernels (shift 1/2, slopes
@@ -158,8 +160,7 @@ def kernel(log_amp: tf.Tensor, log_trend: tf.Tensor, log_ls: tf.Tensor,
     )
     trend, half = switch * tf.exp(log_trend), tf.constant(0.5, F64)
     linear = psd.Linear(slope_amplitude=2.0 * trend, shift=half)
-    square = psd.Polynomial(slope_amplitude=4.0 * trend, shift=half,
-                            exponent=tf.constant(2.0, F64))  # fmt: skip
+    square = psd.Polynomial(slope_amplitude=4.0 * trend, shift=half, exponent=tf.constant(2.0, F64))
     return matern + linear + square
 
 
@@ -190,15 +191,17 @@ def neg_log_posterior(theta: tf.Tensor, x_obs: tf.Tensor, z_obs: tf.Tensor) -> t
     return -(model.log_prob(z_obs) + log_prior)
 
 
-def loss_and_gradient(theta: tf.Tensor, x_obs: tf.Tensor,
-                      z_obs: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:  # fmt: skip
+def loss_and_gradient(
+    theta: tf.Tensor, x_obs: tf.Tensor, z_obs: tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor]:
     """The MAP loss (k,) at each row of theta (k, p) and its gradient (k, p)."""
     loss = neg_log_posterior(theta, x_obs, z_obs)
     return loss, tf.gradients(tf.reduce_sum(loss), theta)[0]
 
 
-def posterior(x_obs: tf.Tensor, z_obs: tf.Tensor, theta: tf.Tensor,
-              x_query: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:  # fmt: skip
+def posterior(
+    x_obs: tf.Tensor, z_obs: tf.Tensor, theta: tf.Tensor, x_query: tf.Tensor
+) -> tuple[tf.Tensor, tf.Tensor]:
     """Posterior mean and std of g + h (no observation noise) at x_query, (m,) each."""
     log_amp, log_noise, log_trend, log_ls = unpack(theta)
     model = tfd.GaussianProcessRegressionModel(
@@ -217,8 +220,11 @@ def initial_theta(d: int) -> FloatArray:
     rows = []
     for ls, noise in RESTARTS:
         rows.append(
-            [unsquash(0.0, LOG_AMP_BOUNDS), unsquash(math.log(noise), LOG_NOISE_BOUNDS),
-             unsquash(TREND_PRIOR[0], LOG_TREND_BOUNDS)]
+            [
+                unsquash(0.0, LOG_AMP_BOUNDS),
+                unsquash(math.log(noise), LOG_NOISE_BOUNDS),
+                unsquash(TREND_PRIOR[0], LOG_TREND_BOUNDS),
+            ]
             + [unsquash(math.log(ls * math.sqrt(d)), LOG_LS_BOUNDS)] * d
-        )  # fmt: skip
+        )
     return np.asarray(rows, dtype=np.float64)

@@ -68,9 +68,15 @@ class PolicyOptions:
         check_float("failure_penalty", self.failure_penalty, 0.0)
         check_float("ei_stop_threshold", self.ei_stop_threshold, 0.0, allow_none=True)
         # Plain Python types: the options go into oracle.json.
-        for name, kind in (("grid_size", int), ("num_candidates", int), ("xi_decay", bool),
-                           ("refine", bool), ("trust_region", bool), ("min_distance", float),
-                           ("failure_penalty", float)):  # fmt: skip
+        for name, kind in (
+            ("grid_size", int),
+            ("num_candidates", int),
+            ("xi_decay", bool),
+            ("refine", bool),
+            ("trust_region", bool),
+            ("min_distance", float),
+            ("failure_penalty", float),
+        ):
             object.__setattr__(self, name, kind(getattr(self, name)))
         for name in ("xi", "ei_stop_threshold"):
             if getattr(self, name) is not None:

@@ -42,8 +42,12 @@ class PriorMean:
     earlier: two_task.Earlier
 
 
-def prior_from(unit: FloatArray, scores: FloatArray, gp_features: features.Features | None,
-               reference: FloatArray) -> PriorMean:  # fmt: skip
+def prior_from(
+    unit: FloatArray,
+    scores: FloatArray,
+    gp_features: features.Features | None,
+    reference: FloatArray,
+) -> PriorMean:
     """Fits the earlier task's GP; its best point is the best of ``reference`` (k, d)."""
     model = features.fit(unit, scores, gp_features)
 

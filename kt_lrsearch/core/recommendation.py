@@ -61,10 +61,16 @@ class Recommendation:
 
     def as_dict(self) -> dict[str, object]:
         """Plain types for results.json; rates at 2 significant digits under ``shown``."""
-        return {"learning_rate": self.value, "range": [self.low, self.high],
-                "posterior_mean": self.mean, "noise_sd": self.noise_sd, "rule": self.rule,
-                "at_bound": self.at_bound, "searched": list(self.searched),
-                "shown": f"{self.value:.2g} (range {self.low:.2g} to {self.high:.2g})"}  # fmt: skip
+        return {
+            "learning_rate": self.value,
+            "range": [self.low, self.high],
+            "posterior_mean": self.mean,
+            "noise_sd": self.noise_sd,
+            "rule": self.rule,
+            "at_bound": self.at_bound,
+            "searched": list(self.searched),
+            "shown": f"{self.value:.2g} (range {self.low:.2g} to {self.high:.2g})",
+        }
 
 
 def indistinct_range(frame: FloatArray, best: int, tolerance: float) -> tuple[int, int]:
@@ -85,10 +91,19 @@ def indistinct_range(frame: FloatArray, best: int, tolerance: float) -> tuple[in
     return first, last
 
 
-def recommend(grid: FloatArray, mean: FloatArray, noise_sd: float, obs_x: FloatArray,
-              obs_mean: FloatArray, ok: npt.NDArray[np.bool_], *, direction: str,
-              rule: str = DEFAULT_RULE, within_tried: bool = True,
-              obs_scores: FloatArray | None = None) -> Recommendation | None:  # fmt: skip
+def recommend(
+    grid: FloatArray,
+    mean: FloatArray,
+    noise_sd: float,
+    obs_x: FloatArray,
+    obs_mean: FloatArray,
+    ok: npt.NDArray[np.bool_],
+    *,
+    direction: str,
+    rule: str = DEFAULT_RULE,
+    within_tried: bool = True,
+    obs_scores: FloatArray | None = None,
+) -> Recommendation | None:
     """The recommendation from a fitted 1-D posterior.
 
     Args:
@@ -141,22 +156,33 @@ def recommend(grid: FloatArray, mean: FloatArray, noise_sd: float, obs_x: FloatA
         if inside.size:
             pick = inside[ties.first_max(sign * np.asarray(obs_scores, dtype=float)[inside])]
             value, at_value = float(obs_x[pick]), float(obs_mean[pick])
-    return Recommendation(value=value, low=float(grid[first]), high=float(grid[last]),
-                          mean=at_value, noise_sd=float(noise_sd), rule=rule,
-                          at_bound=at_bound,
-                          searched=(float(grid[0]), float(grid[-1])))  # fmt: skip
+    return Recommendation(
+        value=value,
+        low=float(grid[first]),
+        high=float(grid[last]),
+        mean=at_value,
+        noise_sd=float(noise_sd),
+        rule=rule,
+        at_bound=at_bound,
+        searched=(float(grid[0]), float(grid[-1])),
+    )
 
 
-def bound_warning(rec: Recommendation, name: str = "learning rate",
-                  option: str = "--lr") -> str | None:  # fmt: skip
+def bound_warning(
+    rec: Recommendation, name: str = "learning rate", option: str = "--lr"
+) -> str | None:
     """A one-line warning when the model's best sits at a bound, with how to widen it."""
     low, high = rec.searched
     if rec.at_bound == "upper":
-        return (f"the best {name} may lie above the searched range: the model's best is "
-                f"at its upper end ({high:.2g}); widen it, e.g. "
-                f"{option}-max {high * 10:.2g}")  # fmt: skip
+        return (
+            f"the best {name} may lie above the searched range: the model's best is "
+            f"at its upper end ({high:.2g}); widen it, e.g. "
+            f"{option}-max {high * 10:.2g}"
+        )
     if rec.at_bound == "lower":
-        return (f"the best {name} may lie below the searched range: the model's best is "
-                f"at its lower end ({low:.2g}); widen it, e.g. "
-                f"{option}-min {low / 10:.2g}")  # fmt: skip
+        return (
+            f"the best {name} may lie below the searched range: the model's best is "
+            f"at its lower end ({low:.2g}); widen it, e.g. "
+            f"{option}-min {low / 10:.2g}"
+        )
     return None

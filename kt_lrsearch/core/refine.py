@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-# The first step matches the local candidates' spread (policy.LOCAL_SCALE);
+# The first step matches the local candidates' spread (candidates.LOCAL_SCALE);
 # 8 rounds of 64 steps cost 8 posterior calls of 64 points per start.
 ROUNDS = 8
 SAMPLES = 64

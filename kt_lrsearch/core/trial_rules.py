@@ -65,8 +65,9 @@ def rank_key(status: str, score: float | None, direction: str) -> tuple[bool, bo
     return False, False, -sign(direction) * float(score)  # type: ignore[arg-type]
 
 
-def best_index(statuses: Sequence[str], scores: Sequence[float | None],
-               direction: str) -> int | None:  # fmt: skip
+def best_index(
+    statuses: Sequence[str], scores: Sequence[float | None], direction: str
+) -> int | None:
     """Index of the best OK trial (the earlier one on a tie), or None if none is OK."""
     keys = [rank_key(s, v, direction) for s, v in zip(statuses, scores, strict=True)]
     if not keys:

@@ -124,8 +124,16 @@ def box(centre: FloatArray, length: float, length_scale: FloatArray) -> Box:
     return Box(np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0))
 
 
-def region(unit: FloatArray, frame: FloatArray, ok: BoolArray, length_scale: FloatArray, *,
-           n_initial: int, trials_so_far: int, max_trials: int | None) -> Box | None:  # fmt: skip
+def region(
+    unit: FloatArray,
+    frame: FloatArray,
+    ok: BoolArray,
+    length_scale: FloatArray,
+    *,
+    n_initial: int,
+    trials_so_far: int,
+    max_trials: int | None,
+) -> Box | None:
     """The trust region for the next trial, or None when it searches everywhere.
 
     Args:

@@ -106,9 +106,13 @@ class Earlier:
         """The summary of a GP fitted by :func:`kt_lrsearch.core.features.fit`."""
         fitted = model.model if isinstance(model, features.FeatureGP) else model
         feats = model.features if isinstance(model, features.FeatureGP) else None
-        return cls(inputs=fitted.x_obs, z=fitted.standardiser.forward(fitted.y_obs),
-                   standardiser=fitted.standardiser, hyperparameters=fitted.hyperparameters,
-                   features=feats)  # fmt: skip
+        return cls(
+            inputs=fitted.x_obs,
+            z=fitted.standardiser.forward(fitted.y_obs),
+            standardiser=fitted.standardiser,
+            hyperparameters=fitted.hyperparameters,
+            features=feats,
+        )
 
     def gp_inputs(self, unit: FloatArray) -> FloatArray:
         return unit if self.features is None else self.features(unit)
@@ -129,9 +133,16 @@ class TwoTaskGP:
             grid's components all share it); None: computed here.
     """
 
-    def __init__(self, earlier: Earlier, unit: FloatArray, scores: FloatArray, rho: float,
-                 scale: float, level: float | None = None,
-                 shared: tuple[FloatArray, FloatArray] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        earlier: Earlier,
+        unit: FloatArray,
+        scores: FloatArray,
+        rho: float,
+        scale: float,
+        level: float | None = None,
+        shared: tuple[FloatArray, FloatArray] | None = None,
+    ) -> None:
         self.earlier, self.rho, self.scale = earlier, rho, scale
         self.unit = np.asarray(unit, dtype=np.float64)
         self.scores = np.asarray(scores, dtype=np.float64)
@@ -150,8 +161,9 @@ class TwoTaskGP:
         n0 = self.earlier.inputs.shape[0]
         new = np.arange(base.shape[0]) >= n0
         same = new[:, None] == new[None, :]
-        task_factor = np.where(same, np.where(new, self.scale**2, 1.0)[:, None],
-                               self.scale * self.rho)  # fmt: skip
+        task_factor = np.where(
+            same, np.where(new, self.scale**2, 1.0)[:, None], self.scale * self.rho
+        )
         level = np.where(new, NEW_LEVEL_SD**2, EARLIER_LEVEL_SD**2)
         noise = self.earlier.hyperparameters.noise_variance * np.where(new, self.scale**2, 1.0)
         return base * task_factor + same * level[:, None] + np.diag(noise + _JITTER)
@@ -161,8 +173,9 @@ class TwoTaskGP:
         log_det = 2.0 * float(np.sum(np.log(np.diag(self._chol[0]))))
         return -0.5 * float(self._z @ self._alpha) - 0.5 * log_det
 
-    def predict_from(self, base_cross: FloatArray,
-                     base_diag: FloatArray) -> tuple[FloatArray, FloatArray]:  # fmt: skip
+    def predict_from(
+        self, base_cross: FloatArray, base_diag: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         """New-task posterior (mean, std), (k,) each, in score units.
 
         Args:
@@ -176,15 +189,25 @@ class TwoTaskGP:
         unit_scale = self.earlier.standardiser.scale
         return self.level + unit_scale * (cross @ self._alpha), unit_scale * np.sqrt(var)
 
-    def condition_on(self, unit: FloatArray, scores: FloatArray,
-                     shared: tuple[FloatArray, FloatArray] | None = None) -> TwoTaskGP:  # fmt: skip
+    def condition_on(
+        self,
+        unit: FloatArray,
+        scores: FloatArray,
+        shared: tuple[FloatArray, FloatArray] | None = None,
+    ) -> TwoTaskGP:
         """The model with extra new-task observations (fantasies); rho, s and level kept.
 
         ``shared``: ``shared_kernel`` of the extended points, when the caller has it.
         """
-        return TwoTaskGP(self.earlier, np.concatenate([self.unit, unit]),
-                         np.concatenate([self.scores, scores]), self.rho, self.scale,
-                         self.level, shared)  # fmt: skip
+        return TwoTaskGP(
+            self.earlier,
+            np.concatenate([self.unit, unit]),
+            np.concatenate([self.scores, scores]),
+            self.rho,
+            self.scale,
+            self.level,
+            shared,
+        )
 
 
 class AveragedGP:
@@ -238,8 +261,7 @@ class AveragedGP:
         """Every component with extra observations (fantasies); weights kept."""
         first = self.parts[0]
         shared = shared_kernel(first.earlier, np.concatenate([first.unit, unit]))
-        return AveragedGP([p.condition_on(unit, scores, shared) for p in self.parts],
-                          self.weights)  # fmt: skip
+        return AveragedGP([p.condition_on(unit, scores, shared) for p in self.parts], self.weights)
 
 
 def grid_log_prior() -> FloatArray:
@@ -262,8 +284,11 @@ def shared_kernel(earlier: Earlier, unit: FloatArray) -> tuple[FloatArray, Float
 def fit(unit: FloatArray, scores: FloatArray, earlier: Earlier) -> AveragedGP:
     """The averaged two-task model of the new ``scores`` (n,) at unit points (n, d), n >= 1."""
     shared = shared_kernel(earlier, unit)
-    parts = [TwoTaskGP(earlier, unit, scores, rho, scale, shared=shared)
-             for rho in RHO_GRID for scale in SCALE_GRID]  # fmt: skip
+    parts = [
+        TwoTaskGP(earlier, unit, scores, rho, scale, shared=shared)
+        for rho in RHO_GRID
+        for scale in SCALE_GRID
+    ]
     log_weight = np.array([p.log_evidence() for p in parts]) + grid_log_prior()
     weights = np.exp(log_weight - np.max(log_weight))
     weights /= np.sum(weights)

@@ -15,7 +15,9 @@ import warnings
 from typing import Any
 
 from kt_lrsearch.core.decision_view import DecisionView
-from kt_lrsearch.figures.plotting import plot_iteration, plot_slices, save_figure
+from kt_lrsearch.figures.plotting import plot_iteration
+from kt_lrsearch.figures.slice_plots import plot_slices
+from kt_lrsearch.figures.style import save_figure
 
 
 def iteration_filename(evaluations: int) -> str:
@@ -36,8 +38,9 @@ class IterationPlotter:
         title: Optional figure-title prefix.
     """
 
-    def __init__(self, directory: str | pathlib.Path, *, first: int = 2,
-                 title: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, directory: str | pathlib.Path, *, first: int = 2, title: str | None = None
+    ) -> None:
         if first < 1:
             raise ValueError(f"first must be >= 1, got {first}")
         self.directory = pathlib.Path(directory)
@@ -47,11 +50,13 @@ class IterationPlotter:
         self._warned = False
 
     def on_trial_end(self, oracle: Any, trial: Any) -> None:
-        self.draw(oracle.decision_view(), objective=oracle.objective.name,
-                  max_trials=oracle.max_trials)  # fmt: skip
+        self.draw(
+            oracle.decision_view(), objective=oracle.objective.name, max_trials=oracle.max_trials
+        )
 
-    def draw(self, view: DecisionView, *, objective: str = "objective",
-             max_trials: int | None = None) -> pathlib.Path | None:  # fmt: skip
+    def draw(
+        self, view: DecisionView, *, objective: str = "objective", max_trials: int | None = None
+    ) -> pathlib.Path | None:
         """Writes the figure for one decision; None when there is nothing to draw.
 
         A single numeric hyperparameter gets the two-panel figure over the
@@ -65,14 +70,18 @@ class IterationPlotter:
         if view.grid is None and not view.slices:
             if not view.names and not self._warned:
                 self._warned = True
-                warnings.warn("IterationPlotter draws nothing: the search space has no tuned "
-                              "hyperparameter (only Fixed values)", RuntimeWarning,
-                              stacklevel=2)  # fmt: skip
+                warnings.warn(
+                    "IterationPlotter draws nothing: the search space has no tuned "
+                    "hyperparameter (only Fixed values)",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
             return None
         spent = max_trials is not None and evaluations >= max_trials
         draw = plot_iteration if view.grid is not None else plot_slices
-        fig = draw(view, iteration=evaluations, title=self.title, objective=objective,
-                   budget_spent=spent)  # fmt: skip
+        fig = draw(
+            view, iteration=evaluations, title=self.title, objective=objective, budget_spent=spent
+        )
         path = save_figure(fig, self.directory / iteration_filename(evaluations))
         self.written.append(path)
         return path

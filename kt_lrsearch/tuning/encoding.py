@@ -59,9 +59,11 @@ class SpaceEncoder:
 
     def categorical_axes(self) -> dict[int, FloatArray]:
         """axis -> cell bounds (K - 1,) of each unordered Choice of K >= 3 values."""
-        return {axis: cells_of(hp).bounds for axis, hp in enumerate(self.tuned)
-                if isinstance(hp, hp_module.Choice) and not hp.ordered
-                and len(hp.values) >= 3}  # fmt: skip
+        return {
+            axis: cells_of(hp).bounds
+            for axis, hp in enumerate(self.tuned)
+            if isinstance(hp, hp_module.Choice) and not hp.ordered and len(hp.values) >= 3
+        }
 
     def is_box(self) -> bool:
         """Whether every tuned hyperparameter is a Float or an Int without conditions."""
@@ -134,8 +136,13 @@ class SpaceEncoder:
             return np.zeros(points.shape, dtype=bool)
         if self._vectorised:
             return ~self._active_columns(points)
-        return np.array([[not all(c.is_active(values) for c in hp.conditions) for hp in self.tuned]
-                         for values in map(self.decode, points)], dtype=bool)  # fmt: skip
+        return np.array(
+            [
+                [not all(c.is_active(values) for c in hp.conditions) for hp in self.tuned]
+                for values in map(self.decode, points)
+            ],
+            dtype=bool,
+        )
 
     def _active_columns(self, points: FloatArray) -> np.ndarray:
         """(m, d) activity of each tuned coordinate, evaluated column by column in space order."""

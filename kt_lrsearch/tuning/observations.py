@@ -19,7 +19,7 @@ import numpy.typing as npt
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch.core import policy, space, trial_rules, two_task
+from kt_lrsearch.core import decision_types, policy, space, trial_rules, two_task
 from kt_lrsearch.core.decision_view import DecisionView, Relation
 from kt_lrsearch.core.policy import Decision, Observations
 from kt_lrsearch.tuning import encoding
@@ -41,8 +41,9 @@ class FinishedTrials:
     observations: Observations
 
 
-def finished_trials(trials: Sequence[Trial], encoder: SpaceEncoder, direction: str,
-                    retry_queue: Collection[str]) -> FinishedTrials:  # fmt: skip
+def finished_trials(
+    trials: Sequence[Trial], encoder: SpaceEncoder, direction: str, retry_queue: Collection[str]
+) -> FinishedTrials:
     """Encodes the finished trials of ``trials`` (already in trial order).
 
     A trial queued for a retry will run again with the same values, so it is
@@ -58,9 +59,11 @@ def finished_trials(trials: Sequence[Trial], encoder: SpaceEncoder, direction: s
             rows.append((trial, status, score))
     unit = np.array([encoder.encode(t.hyperparameters) for t, _, _ in rows])
     scores = np.array([s for _, _, s in rows], dtype=np.float64)
-    policy_view = Observations(unit=unit.reshape(len(rows), encoder.dim),
-                               status=tuple(s for _, s, _ in rows),
-                               frame=trial_rules.sign(direction) * scores)  # fmt: skip
+    policy_view = Observations(
+        unit=unit.reshape(len(rows), encoder.dim),
+        status=tuple(s for _, s, _ in rows),
+        frame=trial_rules.sign(direction) * scores,
+    )
     return FinishedTrials(
         trial_ids=tuple(t.trial_id for t, _, _ in rows),
         values=tuple(dict(t.hyperparameters.values) for t, _, _ in rows),
@@ -69,9 +72,12 @@ def finished_trials(trials: Sequence[Trial], encoder: SpaceEncoder, direction: s
     )
 
 
-def earlier_points(earlier: Sequence[EarlierTrial], encoder: SpaceEncoder,
-                   space: hp_module.HyperParameters,
-                   direction: str) -> tuple[Observations, int]:  # fmt: skip
+def earlier_points(
+    earlier: Sequence[EarlierTrial],
+    encoder: SpaceEncoder,
+    space: hp_module.HyperParameters,
+    direction: str,
+) -> tuple[Observations, int]:
     """A warm start's earlier trials as policy observations, and how many were left out.
 
     Trials whose values lie outside this search's space (another range, a
@@ -83,8 +89,9 @@ def earlier_points(earlier: Sequence[EarlierTrial], encoder: SpaceEncoder,
         hps = space.copy()
         hps.values = {**hps.values, **trial.values}
         # A conditional child the trial's own values switch off is not missing.
-        missing = sorted({hp.name for hp in encoder.tuned
-                          if hp.name not in trial.values and hps.is_active(hp)})  # fmt: skip
+        missing = sorted(
+            {hp.name for hp in encoder.tuned if hp.name not in trial.values and hps.is_active(hp)}
+        )
         if missing:
             raise WarmStartError(
                 f"warm start {trial.source}: a different search space (no {', '.join(missing)}"
@@ -96,25 +103,38 @@ def earlier_points(earlier: Sequence[EarlierTrial], encoder: SpaceEncoder,
             continue
         if np.all((point >= 0.0) & (point <= 1.0)):
             ok = trial.score is not None
-            rows.append((point, trial_rules.OK if ok else trial_rules.FAILED,
-                         trial.score if ok else np.nan))  # fmt: skip
+            rows.append(
+                (point, trial_rules.OK if ok else trial_rules.FAILED, trial.score if ok else np.nan)
+            )
     unit = np.array([r[0] for r in rows], dtype=np.float64).reshape(len(rows), encoder.dim)
     frame = trial_rules.sign(direction) * np.array([r[2] for r in rows], dtype=np.float64)
     return Observations(unit, tuple(r[1] for r in rows), frame), len(earlier) - len(rows)
 
 
-def pending_points(trials: Sequence[Trial], encoder: SpaceEncoder,
-                   retry_queue: Collection[str]) -> FloatArray:  # fmt: skip
+def pending_points(
+    trials: Sequence[Trial], encoder: SpaceEncoder, retry_queue: Collection[str]
+) -> FloatArray:
     """Unit points (r, d) of running trials and of trials queued for a retry."""
     running = trial_module.TrialStatus.RUNNING
-    points = [encoder.encode(t.hyperparameters) for t in trials
-              if t.status == running or t.trial_id in retry_queue]  # fmt: skip
+    points = [
+        encoder.encode(t.hyperparameters)
+        for t in trials
+        if t.status == running or t.trial_id in retry_queue
+    ]
     return np.array(points, dtype=np.float64).reshape(len(points), encoder.dim)
 
 
-def view(decision: Decision, encoder: SpaceEncoder, finished: FinishedTrials,
-         pending: FloatArray, *, direction: str, next_values: dict[str, Any] | None,
-         next_unit: FloatArray | None, stop_reason: str) -> DecisionView:  # fmt: skip
+def view(
+    decision: Decision,
+    encoder: SpaceEncoder,
+    finished: FinishedTrials,
+    pending: FloatArray,
+    *,
+    direction: str,
+    next_values: dict[str, Any] | None,
+    next_unit: FloatArray | None,
+    stop_reason: str,
+) -> DecisionView:
     """The decision in objective units and hyperparameter values (see DecisionView).
 
     ``next_values``/``next_unit`` are the proposal the oracle makes (the
@@ -165,14 +185,14 @@ def view(decision: Decision, encoder: SpaceEncoder, finished: FinishedTrials,
     )
 
 
-def _relation(model: policy.Model) -> Relation | None:
+def _relation(model: decision_types.Model) -> Relation | None:
     """A warm-started model's judgement of the two searches; None for a cold model."""
     if not isinstance(model, two_task.AveragedGP):
         return None
     return Relation(correlation=model.relatedness, probability=model.probability_related)
 
 
-def _noise_sd(model: policy.Model) -> float:
+def _noise_sd(model: decision_types.Model) -> float:
     """The GP's observation-noise standard deviation in objective units."""
     return float(np.sqrt(model.hyperparameters.noise_variance) * model.standardiser.scale)
 

@@ -23,7 +23,7 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch.core import features, gp, policy, prior, trial_rules
+from kt_lrsearch.core import candidates, features, gp, policy, prior, trial_rules
 from kt_lrsearch.core import threads as threads_module
 from kt_lrsearch.core.decision_view import DecisionView
 from kt_lrsearch.core.files import is_local, save_json
@@ -166,8 +166,9 @@ class GPEIOracle(keras_tuner.Oracle):
         self._cache: tuple[Any, DecisionView] | None = None
         self.callbacks = list(callbacks)
         # Read now, so a bad source fails at construction, not mid-search.
-        self.earlier = warm_start_module.load(list(warm_start), self.objective.name,
-                                              self.objective.direction)  # fmt: skip
+        self.earlier = warm_start_module.load(
+            list(warm_start), self.objective.name, self.objective.direction
+        )
         self._prior: tuple[tuple[str, ...], prior.PriorMean | None] | None = None
 
     # ------------------------------------------------------------------ protocol
@@ -256,8 +257,11 @@ class GPEIOracle(keras_tuner.Oracle):
         # between the two leaves a RUNNING trial that oracle.json does not list
         # as ongoing (seen in the SIGKILL test). Queue it too, or it would count
         # towards the budget without ever running. pop() takes from the end.
-        orphans = [t for t, trial in self.trials.items()
-                   if trial.status == TrialStatus.RUNNING and t not in queued]  # fmt: skip
+        orphans = [
+            t
+            for t, trial in self.trials.items()
+            if trial.status == TrialStatus.RUNNING and t not in queued
+        ]
         orphans.sort(key=trial_rules.order_key, reverse=True)
         self._retry_queue = orphans + queued
         self._cache = None
@@ -336,26 +340,41 @@ class GPEIOracle(keras_tuner.Oracle):
             decision = policy.nothing_to_tune(finished.observations, self.options, tried=tried)
         else:
             decision = policy.decide(
-                finished.observations, pending, self.options, dim=encoder.dim, seed=self.seed,
-                trials_so_far=len(self.trials), max_trials=self.max_trials, snap=encoder.snap,
+                finished.observations,
+                pending,
+                self.options,
+                dim=encoder.dim,
+                seed=self.seed,
+                trials_so_far=len(self.trials),
+                max_trials=self.max_trials,
+                snap=encoder.snap,
                 is_taken=lambda point: self._is_taken(encoder.decode(point)),
                 gp_features=_gp_features(encoder),
-                prior_mean=self._prior_mean(encoder), boxable=encoder.is_box(),
-            )  # fmt: skip
+                prior_mean=self._prior_mean(encoder),
+                boxable=encoder.is_box(),
+            )
         values, unit, reason = self._proposal(decision, encoder)
-        view = observations.view(decision, encoder, finished, pending, direction=direction,
-                                 next_values=values, next_unit=unit,
-                                 stop_reason=reason)  # fmt: skip
+        view = observations.view(
+            decision,
+            encoder,
+            finished,
+            pending,
+            direction=direction,
+            next_values=values,
+            next_unit=unit,
+            stop_reason=reason,
+        )
         if self.earlier and view.grid is not None:  # drawn hollow, within the searched range
             hp = encoder.tuned[0]
             name, low, high = hp.name, hp.min_value, hp.max_value
             shown = [t for t in self.earlier if low <= float(t.values[name]) <= high]
             factors = sorted({t.factors[name] for t in shown if t.factors.get(name, 1.0) != 1.0})
             view = dataclasses.replace(
-                view, earlier_x=np.array([float(t.values[name]) for t in shown]),
-                earlier_scores=np.array([np.nan if t.score is None else t.score
-                                         for t in shown]),
-                earlier_factors=tuple(factors))  # fmt: skip
+                view,
+                earlier_x=np.array([float(t.values[name]) for t in shown]),
+                earlier_scores=np.array([np.nan if t.score is None else t.score for t in shown]),
+                earlier_factors=tuple(factors),
+            )
         return view
 
     def _prior_mean(self, encoder: SpaceEncoder) -> prior.PriorMean | None:
@@ -363,20 +382,23 @@ class GPEIOracle(keras_tuner.Oracle):
         if not self.earlier:
             return None
         if self._prior is None or self._prior[0] != encoder.names:
-            obs, _ = observations.earlier_points(self.earlier, encoder, self.hyperparameters,
-                                                 self.objective.direction)  # fmt: skip
+            obs, _ = observations.earlier_points(
+                self.earlier, encoder, self.hyperparameters, self.objective.direction
+            )
             mean = None
             if obs.ok.any():
                 gp_features = _gp_features(encoder)
-                reference = policy.global_candidates(self.options, dim=encoder.dim,
-                                                     seed=self.seed, snap=encoder.snap)  # fmt: skip
+                reference = candidates.global_candidates(
+                    self.options, dim=encoder.dim, seed=self.seed, snap=encoder.snap
+                )
                 scores = policy.penalise(obs.frame, obs.ok, self.options.failure_penalty)
                 mean = prior.prior_from(obs.unit, scores, gp_features, reference)
             self._prior = (encoder.names, mean)
         return self._prior[1]
 
-    def _proposal(self, decision: policy.Decision, encoder: SpaceEncoder
-                  ) -> tuple[dict[str, Any] | None, np.ndarray | None, str]:  # fmt: skip
+    def _proposal(
+        self, decision: policy.Decision, encoder: SpaceEncoder
+    ) -> tuple[dict[str, Any] | None, np.ndarray | None, str]:
         """(values, unit point, stop reason) the oracle proposes for a decision.
 
         When every candidate is taken (a small discrete space) Keras Tuner's

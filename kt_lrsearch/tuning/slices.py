@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from keras_tuner.engine import hyperparameters as hp_module
 
-from kt_lrsearch.core import policy, space
+from kt_lrsearch.core import policy, space, surface
 from kt_lrsearch.core.decision_view import AxisSlice
 from kt_lrsearch.tuning import encoding
 from kt_lrsearch.tuning.encoding import SpaceEncoder, is_continuous, is_numeric
@@ -29,23 +29,34 @@ MAX_DISCRETE_VALUES = 30
 CONTINUOUS_POSITIONS = 100
 
 
-def axis_slices(post: policy.Posterior, encoder: SpaceEncoder, sign: float,
-                observed: Sequence[dict[str, Any]],
-                next_values: dict[str, Any] | None) -> tuple[AxisSlice, ...]:  # fmt: skip
+def axis_slices(
+    post: policy.Posterior,
+    encoder: SpaceEncoder,
+    sign: float,
+    observed: Sequence[dict[str, Any]],
+    next_values: dict[str, Any] | None,
+) -> tuple[AxisSlice, ...]:
     """One :class:`AxisSlice` per tuned hyperparameter, in objective units (``sign``)."""
     centre_values = encoder.decode(post.centre)
     slices = []
     for axis, hp in enumerate(encoder.tuned):
         unit, x, labels = _positions(hp)
-        mean, std, log_ei = policy.axis_slice(post, axis, unit, encoder.snap)
-        slices.append(AxisSlice(
-            name=hp.name, discrete=bool(labels) or not _is_line(hp), x=x, labels=labels,
-            log_scale=getattr(hp, "sampling", None) == "log", mean=sign * mean, std=std,
-            ei=np.exp(log_ei),
-            obs_x=np.array([_position(hp, values) for values in observed], dtype=np.float64),
-            centre_x=_position(hp, centre_values),
-            next_x=None if next_values is None else _position(hp, next_values),
-        ))  # fmt: skip
+        mean, std, log_ei = surface.axis_slice(post, axis, unit, encoder.snap)
+        slices.append(
+            AxisSlice(
+                name=hp.name,
+                discrete=bool(labels) or not _is_line(hp),
+                x=x,
+                labels=labels,
+                log_scale=getattr(hp, "sampling", None) == "log",
+                mean=sign * mean,
+                std=std,
+                ei=np.exp(log_ei),
+                obs_x=np.array([_position(hp, values) for values in observed], dtype=np.float64),
+                centre_x=_position(hp, centre_values),
+                next_x=None if next_values is None else _position(hp, next_values),
+            )
+        )
     return tuple(slices)
 
 

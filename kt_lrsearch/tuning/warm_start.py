@@ -78,26 +78,33 @@ def _project_dir(path: pathlib.Path) -> pathlib.Path:
         return path / "tuner"
     if (path / "oracle.json").exists():
         return path  # a Keras Tuner project directory
-    raise WarmStartError(f"warm start {path}: neither a kt_lrsearch run directory (config.json "
-                         "and tuner/) nor a Keras Tuner project (oracle.json); name one of "
-                         "those")  # fmt: skip
+    raise WarmStartError(
+        f"warm start {path}: neither a kt_lrsearch run directory (config.json "
+        "and tuner/) nor a Keras Tuner project (oracle.json); name one of "
+        "those"
+    )
 
 
-def _objective_value(record: dict[str, Any], name: str, direction: str,
-                     where: pathlib.Path) -> float | None:  # fmt: skip
+def _objective_value(
+    record: dict[str, Any], name: str, direction: str, where: pathlib.Path
+) -> float | None:
     """The trial's best ``name`` metric, or None for a trial without a finite one."""
     metrics = record.get("metrics", {}).get("metrics", {})
     if name not in metrics:
         if record.get("status") == "COMPLETED" and metrics:
-            raise WarmStartError(f"warm start {where}: no metric {name!r} (it has "
-                                 f"{', '.join(sorted(metrics))}): an earlier search of another "
-                                 "objective cannot warm-start this one")  # fmt: skip
+            raise WarmStartError(
+                f"warm start {where}: no metric {name!r} (it has "
+                f"{', '.join(sorted(metrics))}): an earlier search of another "
+                "objective cannot warm-start this one"
+            )
         return None
     if metrics[name].get("direction", direction) != direction:
-        raise WarmStartError(f"warm start {where}: {name!r} was "
-                             f"{'maximised' if direction == 'min' else 'minimised'} there, "
-                             f"this search {'maximises' if direction == 'max' else 'minimises'}"
-                             " it")  # fmt: skip
+        raise WarmStartError(
+            f"warm start {where}: {name!r} was "
+            f"{'maximised' if direction == 'min' else 'minimised'} there, "
+            f"this search {'maximises' if direction == 'max' else 'minimises'}"
+            " it"
+        )
     values = [float(v) for o in metrics[name].get("observations", []) for v in o.get("value", [])]
     finite = [v for v in values if math.isfinite(v)]
     if record.get("status") != "COMPLETED" or not finite:
@@ -113,8 +120,10 @@ def _from_directory(path: pathlib.Path, objective: str, direction: str) -> list[
             record = json.loads(file.read_text())
             values = dict(record["hyperparameters"]["values"])
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise WarmStartError(f"warm start {file}: unreadable trial ({error}); repair or "
-                                 "remove it, or leave this source out") from None  # fmt: skip
+            raise WarmStartError(
+                f"warm start {file}: unreadable trial ({error}); repair or "
+                "remove it, or leave this source out"
+            ) from None
         score = _objective_value(record, objective, direction, file)
         trials.append(EarlierTrial(values, score, str(path)))
     if not trials:
@@ -133,8 +142,9 @@ def _from_pairs(pairs: Iterable[Any]) -> list[EarlierTrial]:
             values = dict(values)
             score = None if score is None else float(score)
         except (TypeError, ValueError):
-            raise WarmStartError(f"warm start pair {index}: expected (values dict, score), got "
-                                 f"{pair!r}") from None  # fmt: skip
+            raise WarmStartError(
+                f"warm start pair {index}: expected (values dict, score), got {pair!r}"
+            ) from None
         score = score if score is not None and math.isfinite(score) else None
         trials.append(EarlierTrial(values, score, "pairs"))
     if not trials:
@@ -147,8 +157,10 @@ def _rescaled(source: Rescaled, objective: str, direction: str) -> list[EarlierT
     where = source.source if isinstance(source.source, str | os.PathLike) else "pairs"
     for name, factor in source.factors.items():
         if not (isinstance(factor, int | float) and math.isfinite(factor) and factor > 0):
-            raise WarmStartError(f"warm start {where}: the factor for {name!r} must be a "
-                                 f"positive finite number, got {factor!r}")  # fmt: skip
+            raise WarmStartError(
+                f"warm start {where}: the factor for {name!r} must be a "
+                f"positive finite number, got {factor!r}"
+            )
     trials = []
     for trial in load([source.source], objective, direction):
         values = dict(trial.values)

@@ -21,5 +21,10 @@ def start(args: tuple[str, ...], out: pathlib.Path, log: pathlib.Path) -> subpro
     """Starts `python cli.py ARGS --out OUT`, stdout and stderr into ``log``."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     with open(log, "w") as handle:
-        return subprocess.Popen([sys.executable, "cli.py", *args, "--out", str(out)], cwd=ROOT,
-                                env=env, stdout=handle, stderr=subprocess.STDOUT)  # fmt: skip
+        return subprocess.Popen(
+            [sys.executable, "cli.py", *args, "--out", str(out)],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )

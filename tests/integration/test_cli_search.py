@@ -23,25 +23,34 @@ SAMPLE = SAMPLE_DIR  # the real Fashion-MNIST sample shipped in the package
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "cli.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 # Every line a default search may print (issue 14: a quiet console, progress only).
-PROGRESS = [re.compile(p) for p in (
-    r"loading data \(.+\)",
-    r"data: \d+ train / \d+ validation / \d+ test images from \S+",
-    r"starting: TensorFlow loads and the first trial compiles the model \(about 10 s\)",
-    r"\[[#.]+\] trial \d+/\d+  lr=\S+  val_accuracy=\S+  best=\S+  [\d.]+s  \(elapsed \d+s\)",
-    r"search finished in \d+s",
-    r"recommended learning rate \S+ \(range \S+ to \S+, where the model cannot tell rates "
-    r"apart\)",
-    r"warning: .+",
-    r"retraining lr=\S+ for \d+ epoch\(s\) on train \+ validation",
-    r"test accuracy \d\.\d{4} \(lr=\S+, \d+s\)",
-    r"recommended learning rate \S+ \(range \S+ to \S+\); best trial: \S+ \(validation "
-    r"accuracy \d\.\d{4}\); report: \S+/report\.html",
-)]  # fmt: skip
+PROGRESS = [
+    re.compile(p)
+    for p in (
+        r"loading data \(.+\)",
+        r"data: \d+ train / \d+ validation / \d+ test images from \S+",
+        r"starting: TensorFlow loads and the first trial compiles the model \(about 10 s\)",
+        r"\[[#.]+\] trial \d+/\d+  lr=\S+  val_accuracy=\S+  best=\S+  [\d.]+s  \(elapsed \d+s\)",
+        r"search finished in \d+s",
+        r"recommended learning rate \S+ \(range \S+ to \S+, where the model cannot tell rates "
+        r"apart\)",
+        r"warning: .+",
+        r"retraining lr=\S+ for \d+ epoch\(s\) on train \+ validation",
+        r"test accuracy \d\.\d{4} \(lr=\S+, \d+s\)",
+        r"recommended learning rate \S+ \(range \S+ to \S+\); best trial: \S+ \(validation "
+        r"accuracy \d\.\d{4}\); report: \S+/report\.html",
+    )
+]
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +90,9 @@ def test_quick_search_writes_every_artifact(quick_run) -> None:
     assert "trial 6/6" in result.stdout and "recommended learning rate" in result.stdout
     # The whole console: progress lines only, nothing from TensorFlow, absl or TFP.
     assert result.stderr == ""
-    strays = [line for line in result.stdout.splitlines()
-              if not any(p.fullmatch(line) for p in PROGRESS)]  # fmt: skip
+    strays = [
+        line for line in result.stdout.splitlines() if not any(p.fullmatch(line) for p in PROGRESS)
+    ]
     assert strays == []
     # TensorBoard, in Keras Tuner's layout: per trial, its hyperparameters and metrics.
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -100,8 +110,11 @@ def test_quick_search_writes_every_artifact(quick_run) -> None:
     # Every file honours the umask (0644 under the usual 022), Keras Tuner's included.
     mask = os.umask(0)
     os.umask(mask)
-    modes = {p.relative_to(out).as_posix(): stat.S_IMODE(p.stat().st_mode)
-             for p in out.rglob("*") if p.is_file()}  # fmt: skip
+    modes = {
+        p.relative_to(out).as_posix(): stat.S_IMODE(p.stat().st_mode)
+        for p in out.rglob("*")
+        if p.is_file()
+    }
     assert any(p.endswith("trial.json") for p in modes)
     assert {p: m for p, m in modes.items() if m != 0o666 & ~mask} == {}
 
@@ -121,7 +134,8 @@ def test_report_regenerates_without_training(quick_run) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"reading {out}")
     assert [line for line in lines if line.startswith("figure ")] == [
-        f"figure {k}/6: after {k} evaluations" for k in range(2, 7)]  # fmt: skip
+        f"figure {k}/6: after {k} evaluations" for k in range(2, 7)
+    ]
     after = json.loads((out / "results.json").read_text())
     assert after["trials"] == before["trials"]
     assert after["recommendation"] == before["recommendation"]
@@ -151,8 +165,17 @@ def test_a_larger_budget_extends_a_finished_run(quick_run, tmp_path) -> None:
     shutil.copytree(out, run)
     before = json.loads((run / "results.json").read_text())["trials"]
     # The data spelled with a trailing slash: the same files, so the same run.
-    result = cli("search", "--quick", "--data-dir", f"{SAMPLE}/", "--out", str(run),
-                 "--max-trials", "8", "--quiet")  # fmt: skip
+    result = cli(
+        "search",
+        "--quick",
+        "--data-dir",
+        f"{SAMPLE}/",
+        "--out",
+        str(run),
+        "--max-trials",
+        "8",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     # --quiet: the result line (and any warning) only.
     lines = [line for line in result.stdout.splitlines() if not line.startswith("warning: ")]
@@ -160,7 +183,8 @@ def test_a_larger_budget_extends_a_finished_run(quick_run, tmp_path) -> None:
     after = json.loads((run / "results.json").read_text())["trials"]
     assert len(after) == 8
     assert [(t["learning_rate"], t["score"]) for t in after[:6]] == [
-        (t["learning_rate"], t["score"]) for t in before]  # fmt: skip
+        (t["learning_rate"], t["score"]) for t in before
+    ]
     # Trials 7 and 8 are what a fresh 8-trial oracle decides from the trials before them.
     config = read_config(run)
     oracle = _oracle(config, [], ())
@@ -183,8 +207,18 @@ def test_a_search_warm_started_from_an_earlier_run_and_resumed(quick_run, tmp_pa
     out, _ = quick_run
     run = tmp_path / "warm"
     # Half the quick run's batch size: its rates count x0.5 (linear scaling rule).
-    args = ("search", "--quick", "--max-trials", "3", "--batch-size", "16",
-            "--warm-start", str(out), "--out", str(run))  # fmt: skip
+    args = (
+        "search",
+        "--quick",
+        "--max-trials",
+        "3",
+        "--batch-size",
+        "16",
+        "--warm-start",
+        str(out),
+        "--out",
+        str(run),
+    )
     result = cli(*args)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "searched at batch size 32, this search at 16" in result.stdout
@@ -192,8 +226,9 @@ def test_a_search_warm_started_from_an_earlier_run_and_resumed(quick_run, tmp_pa
     results = json.loads((run / "results.json").read_text())
     assert len(results["trials"]) == 3  # only new trials count
     used = [(e["learning_rate"], e["score"], e["rate_factor"]) for e in results["warm_start"]]
-    assert used == [(pytest.approx(t["learning_rate"] / 2), t["score"], 0.5)
-                    for t in earlier["trials"]]  # fmt: skip
+    assert used == [
+        (pytest.approx(t["learning_rate"] / 2), t["score"], 0.5) for t in earlier["trials"]
+    ]
     assert results["config"]["warm_start"] == [str(out)]
     # How related the model judged the two searches, in results.json and on the console.
     relation = results["warm_start_relation"]

@@ -15,9 +15,22 @@ from PIL import Image
 from process_helpers import SAMPLE, SLOW_WITH_SAMPLE, start
 
 MAX_TRIALS = 6
-ARGS = ("search", "--quick", "--train-limit", "400", "--max-trials", str(MAX_TRIALS),
-        "--initial-points", "2", "--final-epochs", "0", "--workers", "2",
-        "--data-dir", str(SAMPLE))  # fmt: skip
+ARGS = (
+    "search",
+    "--quick",
+    "--train-limit",
+    "400",
+    "--max-trials",
+    str(MAX_TRIALS),
+    "--initial-points",
+    "2",
+    "--final-epochs",
+    "0",
+    "--workers",
+    "2",
+    "--data-dir",
+    str(SAMPLE),
+)
 
 pytestmark = SLOW_WITH_SAMPLE
 

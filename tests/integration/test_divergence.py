@@ -21,8 +21,17 @@ def run(tmp_path, *args: str) -> tuple[dict, str]:
 
 def test_a_range_reaching_divergence_is_searched_to_the_end(tmp_path) -> None:
     # Batch 32 on 800 images: lr >= 30 diverged when measured; chance level from ~1.
-    results, log = run(tmp_path, "--lr-min", "1e-3", "--lr-max", "1000", "--max-trials", "6",
-                       "--initial-points", "2")  # fmt: skip
+    results, log = run(
+        tmp_path,
+        "--lr-min",
+        "1e-3",
+        "--lr-max",
+        "1000",
+        "--max-trials",
+        "6",
+        "--initial-points",
+        "2",
+    )
     trials = results["trials"]
     assert len(trials) == 6
     diverged = [t for t in trials if t["status"] == "DIVERGED"]

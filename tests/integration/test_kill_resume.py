@@ -20,8 +20,20 @@ from process_helpers import SAMPLE, SLOW_WITH_SAMPLE, start
 from kt_lrsearch.app.progress import read_events, reruns
 
 MAX_TRIALS = 6
-ARGS = ("search", "--quick", "--train-limit", "400", "--max-trials", str(MAX_TRIALS),
-        "--final-epochs", "1", "--seed", "7", "--data-dir", str(SAMPLE))  # fmt: skip
+ARGS = (
+    "search",
+    "--quick",
+    "--train-limit",
+    "400",
+    "--max-trials",
+    str(MAX_TRIALS),
+    "--final-epochs",
+    "1",
+    "--seed",
+    "7",
+    "--data-dir",
+    str(SAMPLE),
+)
 LINE = re.compile(r"trial \d+/\d+  lr=(\S+)")
 
 pytestmark = SLOW_WITH_SAMPLE

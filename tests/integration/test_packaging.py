@@ -38,8 +38,9 @@ print("trials", len(tuner.oracle.trials))
 
 
 def run(*args: str | pathlib.Path, cwd: pathlib.Path) -> str:
-    result = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True,
-                            timeout=1500)  # fmt: skip
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=1500
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
 
@@ -52,29 +53,57 @@ def test_pip_install_from_a_clean_clone_into_a_fresh_environment(tmp_path) -> No
     else:  # an unpacked source tree
         shutil.copytree(ROOT, clone, ignore=shutil.ignore_patterns(".venv", "artifacts"))
     # The wheel holds the library only: no bench/, tests/ or artifacts/.
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", tmp_path / "dist",
-        clone, cwd=tmp_path)  # fmt: skip
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "-w",
+        tmp_path / "dist",
+        clone,
+        cwd=tmp_path,
+    )
     (wheel,) = (tmp_path / "dist").glob("kt_lrsearch-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     tops = {name.split("/")[0] for name in names}
     assert tops == {"kt_lrsearch", wheel.name.split("-py3")[0] + ".dist-info"}
     # The Fashion-MNIST sample --quick uses ships with its licence and README.
     shipped = {n.split("/")[-1] for n in names if n.startswith("kt_lrsearch/app/sample_data/")}
-    assert shipped == {"LICENSE", "README.md", "train-images-idx3-ubyte.gz",
-                       "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-                       "t10k-labels-idx1-ubyte.gz"}  # fmt: skip
+    assert shipped == {
+        "LICENSE",
+        "README.md",
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    }
 
     env = tmp_path / "env"
     run(sys.executable, "-m", "venv", env, cwd=tmp_path)
     python = env / "bin" / "python"
-    run(python, "-m", "pip", "install", "--quiet", clone, "-c", clone / "requirements.txt",
-        cwd=tmp_path)  # fmt: skip
+    run(
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        clone,
+        "-c",
+        clone / "requirements.txt",
+        cwd=tmp_path,
+    )
     version = run(env / "bin" / "kt-lrsearch", "--version", cwd=tmp_path)
     assert version.startswith("kt-lrsearch, version ")
     assert "search" in run(env / "bin" / "kt-lrsearch", "--help", cwd=tmp_path)
-    where = run(python, "-c", "import kt_lrsearch, importlib.util as u; "
-                "print(kt_lrsearch.__file__, u.find_spec('bench'), u.find_spec('tests'))",
-                cwd=tmp_path)  # fmt: skip
+    where = run(
+        python,
+        "-c",
+        "import kt_lrsearch, importlib.util as u; "
+        "print(kt_lrsearch.__file__, u.find_spec('bench'), u.find_spec('tests'))",
+        cwd=tmp_path,
+    )
     path, bench, tests = where.split()
     assert str(env) in path and bench == tests == "None"
     out = run(python, "-c", SEARCH, cwd=tmp_path)
