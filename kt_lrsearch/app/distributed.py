@@ -86,12 +86,11 @@ def serve(oracle: Any, host: str, port: int) -> tuple[Any, Any]:
     from concurrent import futures
 
     import grpc
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute.oracle_chief import OracleServicer
+
+    from kt_lrsearch.tuning import kt_private
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-    servicer = OracleServicer(oracle)
-    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
+    servicer = kt_private.oracle_service(oracle, server)
     try:
         bound, problem = server.add_insecure_port(f"{host}:{port}"), "address in use or not local"
     except RuntimeError as error:
@@ -106,9 +105,9 @@ def serve(oracle: Any, host: str, port: int) -> tuple[Any, Any]:
 
 def search_finished(oracle: Any, servicer: Any) -> bool:
     """True once every worker has been told to stop and no trial is running."""
-    from keras_tuner.src.distribute.oracle_chief import exit_chief
+    from kt_lrsearch.tuning import kt_private
 
-    return bool(servicer.stop_triggered) and exit_chief(oracle)
+    return bool(servicer.stop_triggered) and kt_private.chief_may_exit(oracle)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec

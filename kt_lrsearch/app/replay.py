@@ -17,6 +17,7 @@ from typing import Any
 
 from kt_lrsearch.core import trial_rules
 from kt_lrsearch.figures.callbacks import IterationPlotter, iteration_filename
+from kt_lrsearch.tuning import kt_private
 
 TITLE = "GP-EI learning-rate search"
 
@@ -103,7 +104,7 @@ def replay_figures(
         oracle = oracle_factory()
         for trial in finished[:count]:
             oracle.trials[trial.trial_id] = trial
-            oracle._record_values(trial)
+            kt_private.record_values(oracle, trial)
         jobs.append(
             pool.submit(
                 plotter.draw,

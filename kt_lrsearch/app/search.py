@@ -38,7 +38,7 @@ from kt_lrsearch.app.run_config import (
 from kt_lrsearch.app.run_lock import run_lock
 from kt_lrsearch.app.warm_sources import read_warm_start, warm_sources
 from kt_lrsearch.core.recommendation import Recommendation, bound_warning
-from kt_lrsearch.tuning import warm_start
+from kt_lrsearch.tuning import kt_private, warm_start
 
 if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
     from kt_lrsearch.tuning.oracle import GPEIOracle
@@ -198,7 +198,7 @@ def _chief_oracle(
 ) -> GPEIOracle:
     """The oracle of a distributed search, with its callbacks, resumed if saved."""
     oracle = oracle_for(config, callbacks_for(config, run_dir, echo), earlier)
-    oracle._set_project_dir(str(run_dir), PROJECT)
+    kt_private.set_project_dir(oracle, str(run_dir), PROJECT)
     oracle.verbose = 0  # Keras Tuner's own per-trial printout; TrialLog reports instead
     if (run_dir / PROJECT / "oracle.json").exists():
         oracle.reload()
@@ -255,7 +255,7 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
     with run_lock(run_dir, "report", echo), drawing_pool() as pool:
         earlier = read_warm_start(config, warm_sources(config), run_dir)
         oracle = oracle_for(config, [], earlier)
-        oracle._set_project_dir(str(run_dir), PROJECT)
+        kt_private.set_project_dir(oracle, str(run_dir), PROJECT)
         oracle.reload()
         trials = list(oracle.trials.values())
         echo(f"{len(trials)} trial(s) read; redrawing the iteration figures")

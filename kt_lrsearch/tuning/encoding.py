@@ -18,6 +18,8 @@ import numpy as np
 import numpy.typing as npt
 from keras_tuner.engine import hyperparameters as hp_module
 
+from kt_lrsearch.tuning import kt_private
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -242,7 +244,7 @@ def _count(hp: hp_module.HyperParameter) -> int:
         return len(hp.values)
     if hp.step is None:  # an Int sampled on a log scale without a step: any integer
         return int(hp.max_value - hp.min_value) + 1
-    return int(hp._get_n_values())
+    return kt_private.value_count(hp)
 
 
 def cells_of(hp: hp_module.HyperParameter) -> _Cells:

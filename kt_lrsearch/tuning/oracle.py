@@ -15,7 +15,6 @@ proposes exactly what an uninterrupted one would.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,19 +25,19 @@ from keras_tuner.engine import trial as trial_module
 from kt_lrsearch.core import candidates, features, gp, policy, prior, trial_rules
 from kt_lrsearch.core import threads as threads_module
 from kt_lrsearch.core.decision_view import DecisionView
-from kt_lrsearch.core.files import is_local, save_json
 from kt_lrsearch.core.options import PolicyOptions, check_int
-from kt_lrsearch.tuning import encoding, observations
+from kt_lrsearch.tuning import encoding, kt_private, observations
 from kt_lrsearch.tuning import warm_start as warm_start_module
 from kt_lrsearch.tuning.encoding import SpaceEncoder
 from kt_lrsearch.tuning.hooks import OracleCallback, notify
+from kt_lrsearch.tuning.persistence import CrashSafeOracle
 
 TrialStatus = trial_module.TrialStatus
 # The option defaults, written once (kt_lrsearch.core.options.PolicyOptions).
 _DEFAULTS = PolicyOptions()
 
 
-class GPEIOracle(keras_tuner.Oracle):
+class GPEIOracle(CrashSafeOracle):
     """Bayesian optimisation with a Matern-5/2 GP and closed-form Expected Improvement.
 
     The constructor mirrors ``keras_tuner.oracles.BayesianOptimizationOracle``;
@@ -161,8 +160,7 @@ class GPEIOracle(keras_tuner.Oracle):
             max_consecutive_failed_trials=max_consecutive_failed_trials,
         )
         if seed is not None:
-            # keras_tuner.Oracle replaces a seed of 0 with a random one.
-            self.seed = self._seed_state = int(seed)
+            kt_private.keep_seed(self, seed)  # Keras Tuner replaces a seed of 0
         self._cache: tuple[Any, DecisionView] | None = None
         self.callbacks = list(callbacks)
         # Read now, so a bad source fails at construction, not mid-search.
@@ -205,14 +203,8 @@ class GPEIOracle(keras_tuner.Oracle):
 
     @keras_tuner.synchronized
     def end_trial(self, trial: trial_module.Trial) -> None:
-        """Ends a trial as Keras Tuner does, then saves once more.
-
-        Keras Tuner saves ``oracle.json`` before it removes the trial from
-        ``ongoing_trials``, so a reload would queue the finished trial for a
-        retry and run it again; the second save records the final state.
-        """
+        """Ends and saves the trial (:class:`CrashSafeOracle`), then ``on_trial_end``."""
         super().end_trial(trial)
-        self.save()
         notify(self.callbacks, "on_trial_end", self, self.trials[trial.trial_id])
 
     def _record_values(self, trial: trial_module.Trial) -> None:
@@ -223,47 +215,10 @@ class GPEIOracle(keras_tuner.Oracle):
         :func:`kt_lrsearch.tuning.encoding.keep_active_values`.
         """
         encoding.keep_active_values(trial.hyperparameters)
-        new = self._compute_values_hash(trial.hyperparameters.values)
-        self._tried_so_far.add(new)
-        old = self._id_to_hash[trial.trial_id]
-        if old != new:
-            self._id_to_hash[trial.trial_id] = new
-            self._tried_so_far.discard(old)
+        kt_private.record_tried(self, trial.trial_id, trial.hyperparameters.values)
 
-    def save(self) -> None:
-        """Saves ``oracle.json`` atomically: a kill mid-write must not lose the project."""
-        fname = self._get_oracle_fname()
-        if is_local(fname):
-            save_json(fname, self.get_state())
-        else:
-            super().save()
-
-    def _save_trial(self, trial: trial_module.Trial) -> None:
-        fname = os.path.join(self._get_trial_dir(trial.trial_id), "trial.json")
-        if is_local(fname):
-            save_json(fname, trial.get_state())
-        else:
-            super()._save_trial(trial)
-
-    def reload(self) -> None:
-        """Reloads the project; every unfinished trial, and only those, runs again.
-
-        Also repairs projects saved by the stock ``end_trial`` (see above),
-        where the last finished trial still appears as ongoing.
-        """
-        super().reload()
-        queued = [t for t in self._retry_queue if self.trials[t].status == TrialStatus.RUNNING]
-        # Keras Tuner's create_trial writes trial.json, then oracle.json: a kill
-        # between the two leaves a RUNNING trial that oracle.json does not list
-        # as ongoing (seen in the SIGKILL test). Queue it too, or it would count
-        # towards the budget without ever running. pop() takes from the end.
-        orphans = [
-            t
-            for t, trial in self.trials.items()
-            if trial.status == TrialStatus.RUNNING and t not in queued
-        ]
-        orphans.sort(key=trial_rules.order_key, reverse=True)
-        self._retry_queue = orphans + queued
+    def forget_decisions(self) -> None:
+        """Drops the cached decision (after a reload or a new state)."""
         self._cache = None
 
     def get_best_trials(self, num_trials: int = 1) -> list[trial_module.Trial]:
@@ -300,7 +255,7 @@ class GPEIOracle(keras_tuner.Oracle):
     def set_state(self, state: dict[str, Any]) -> None:
         super().set_state(state)
         self.options = PolicyOptions(**state["gpei"])
-        self._cache = None
+        self.forget_decisions()
 
     # --------------------------------------------------------------- decisions
 
@@ -318,11 +273,11 @@ class GPEIOracle(keras_tuner.Oracle):
 
     def _cache_key(self) -> tuple[Any, ...]:
         rows = tuple(
-            (t.trial_id, t.status, t.score, self._compute_values_hash(t.hyperparameters.values))
+            (t.trial_id, t.status, t.score, kt_private.values_hash(self, t.hyperparameters.values))
             for t in self._sorted_trials()
         )
         space_config = tuple(hp.name for hp in self.hyperparameters.space)
-        return rows, tuple(sorted(self._retry_queue)), space_config
+        return rows, tuple(sorted(kt_private.retry_queue(self))), space_config
 
     def _sorted_trials(self) -> list[trial_module.Trial]:
         # Trial files are globbed on reload: sort so a reloaded oracle feeds the
@@ -333,10 +288,12 @@ class GPEIOracle(keras_tuner.Oracle):
         encoder = SpaceEncoder(self.hyperparameters)
         trials = self._sorted_trials()
         direction = self.objective.direction
-        finished = observations.finished_trials(trials, encoder, direction, self._retry_queue)
-        pending = observations.pending_points(trials, encoder, self._retry_queue)
+        finished = observations.finished_trials(
+            trials, encoder, direction, kt_private.retry_queue(self)
+        )
+        pending = observations.pending_points(trials, encoder, kt_private.retry_queue(self))
         if encoder.dim == 0:  # Fixed values only: one point, which runs once
-            tried = self._duplicate(encoder.decode(np.empty(0)))
+            tried = kt_private.is_duplicate(self, encoder.decode(np.empty(0)))
             decision = policy.nothing_to_tune(finished.observations, self.options, tried=tried)
         else:
             decision = policy.decide(
@@ -407,7 +364,7 @@ class GPEIOracle(keras_tuner.Oracle):
         if decision.outcome == policy.PROPOSE:
             return encoder.decode(decision.next_point), np.asarray(decision.next_point), ""
         if decision.outcome == policy.EXHAUSTED:
-            values = self._random_values()
+            values = kt_private.random_values(self)
             if values is not None:
                 hps = self.hyperparameters.copy()
                 hps.values = dict(values)
@@ -416,11 +373,11 @@ class GPEIOracle(keras_tuner.Oracle):
 
     def _is_taken(self, values: dict[str, Any]) -> bool:
         """Whether these values were tried (Keras Tuner's record) or are running now."""
-        if self._duplicate(values):
+        if kt_private.is_duplicate(self, values):
             return True
-        key = self._compute_values_hash(values)
+        key = kt_private.values_hash(self, values)
         return any(
-            self._compute_values_hash(t.hyperparameters.values) == key
+            kt_private.values_hash(self, t.hyperparameters.values) == key
             for t in self.trials.values()
             if t.status == TrialStatus.RUNNING
         )

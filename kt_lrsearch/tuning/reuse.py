@@ -20,6 +20,7 @@ import keras
 import keras_tuner
 
 from kt_lrsearch.core.files import is_local, save_json
+from kt_lrsearch.tuning import kt_private
 
 
 def reuses_model(hypermodel: Any) -> bool:
@@ -57,18 +58,16 @@ class ModelReuseTuner(keras_tuner.Tuner):
     def _try_build(self, hp: keras_tuner.HyperParameters) -> keras.Model:
         if not reuses_model(self.hypermodel):
             return super()._try_build(hp)
-        # Keras Tuner's private hook: the build inside its distribution scope,
-        # with any compile overrides the tuner was given.
-        model = self._build_hypermodel(hp)
+        model = kt_private.build_in_scope(self, hp)
         check_built_model(model, self.max_model_size)
         return model
 
     def save(self) -> None:
         """Saves like Keras Tuner, but the tuner's JSON file atomically (local paths)."""
-        fname = self._get_tuner_fname()
+        fname = kt_private.tuner_file(self)
         if not is_local(fname):
             return super().save()
-        if not self._is_worker():
+        if not kt_private.is_worker(self):
             self.oracle.save()
         save_json(fname, self.get_state())
         return None
