@@ -6,13 +6,14 @@ budget 10, the same noise draws) once with another checkout's package (default
 search's regret under the three rules (observed best, best posterior mean,
 recommendation) and every proposed rate.
 
-    .venv/bin/python bench/bench_same_decisions.py [--before REF] [--seeds 25]
+    .venv/bin/python bench/bench_same_decisions.py [--before REF] [--seeds 25] [--warm-start]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import pathlib
 import statistics
 import subprocess
@@ -22,8 +23,17 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def searches(seeds: int) -> dict[str, list]:
-    """{landscape: [(regrets by rule, proposed rates)] per seed} with the imported package."""
+def earlier_pairs(f, shift: float) -> list[tuple[dict[str, float], float]]:
+    """Eight trials of a related earlier search: the landscape moved by ``shift`` decades."""
+    rates = [10.0 ** (-4 + 3 * k / 7) for k in range(8)]
+    return [({"learning_rate": r}, f(math.log10(r) - shift)) for r in rates]
+
+
+def searches(seeds: int, warm: bool = False) -> dict[str, list]:
+    """{landscape: [(regrets by rule, proposed rates)] per seed} with the imported package.
+
+    With ``warm``, each search is warm-started from :func:`earlier_pairs` (0.3 decades).
+    """
     import bench_oracle as bo
     import keras_tuner as kt
 
@@ -33,8 +43,8 @@ def searches(seeds: int) -> dict[str, list]:
     with tempfile.TemporaryDirectory() as workdir:
         # The GP's graph once, before any counted search (bench_oracle.warm_up also
         # warms Keras Tuner's Bayesian oracle, which needs scikit-learn).
-        warm = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=3, seed=0)
-        bo.run_search(warm, bo.LANDSCAPES["peak"], 0, f"{workdir}/warm")
+        warm_up = GPEIOracle(objective=kt.Objective("score", "max"), max_trials=3, seed=0)
+        bo.run_search(warm_up, bo.LANDSCAPES["peak"], 0, f"{workdir}/warm")
         for name, f in {**bo.LANDSCAPES, **bo.STRESS}.items():
             best = bo.true_optimum(f)
             for index in range(1, seeds + 1):
@@ -44,6 +54,7 @@ def searches(seeds: int) -> dict[str, list]:
                     max_trials=bo.BUDGET,
                     seed=seed,
                     num_initial_points=1,
+                    warm_start=[earlier_pairs(f, 0.3)] if warm else (),
                 )
                 kept, _ = bo.run_search(oracle, f, seed, f"{workdir}/{name}-{seed}")
                 rates = [
@@ -55,11 +66,11 @@ def searches(seeds: int) -> dict[str, list]:
     return out
 
 
-def run(tree: pathlib.Path, seeds: int) -> dict[str, list]:
+def run(tree: pathlib.Path, seeds: int, warm: bool) -> dict[str, list]:
     code = (
         f"import sys; sys.path.insert(0, {str(tree)!r}); import kt_lrsearch; "
         f"sys.path.insert(1, {str(ROOT / 'bench')!r}); import json, bench_same_decisions as b; "
-        f"print(json.dumps(b.searches({seeds})))"
+        f"print(json.dumps(b.searches({seeds}, {warm})))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=tree, check=True, capture_output=True, text=True
@@ -71,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="1590ad1")
     parser.add_argument("--seeds", type=int, default=25)
+    parser.add_argument("--warm-start", action="store_true", help="warm-started searches")
     args = parser.parse_args()
     tree = pathlib.Path(tempfile.mkdtemp(prefix="kt-before-"))
     subprocess.run(
@@ -79,7 +91,8 @@ def main() -> None:
         capture_output=True,
     )
     try:
-        before, after = run(tree, args.seeds), run(ROOT, args.seeds)
+        before = run(tree, args.seeds, args.warm_start)
+        after = run(ROOT, args.seeds, args.warm_start)
     finally:
         subprocess.run(
             ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],

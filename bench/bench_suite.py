@@ -10,18 +10,19 @@ multi-dimensional problems, the ``FRESH``, ``BLIND`` and ``BLIND_3`` problems
 (added after every choice was made), and ``MEASURED`` (which measured setup and
 which rate: a mixed space with real training noise). Test functions are in
 ``landscapes.py``, the problem type and the measured tables in ``problems.py``.
-``--no-trend`` runs GPEIOracle without the
-GP's quadratic trend, ``--lognormal-noise`` with the 1-D noise prior everywhere,
-for comparison. Every peer at its defaults: GPEIOracle, Keras
-Tuner's BayesianOptimizationOracle and RandomSearchOracle (create_trial ->
-update_trial -> end_trial), Optuna's GPSampler and TPESampler (ask/tell). Seeds
-1000 apart (Keras Tuner's random sampler draws value k with seed + k). Reported:
-mean simple regret of the trial each search hands back (true optimum minus its
-true value; every score is "higher is better"): for Keras Tuner's oracles the
-first of ``get_best_trials(1)``, for Optuna the best observed trial. That is the
-best *observed* trial for every peer except GPEIOracle in a 1-D numeric search,
-where it is the model's pick (bench_best_trial.py; tables before that change
-scored the best observed trial for it too). Also the median ms per suggestion.
+The ablations of the GP's prior (no quadratic trend; the 1-D noise prior everywhere)
+ran at commit 1590ad1 with its ``--no-trend`` and ``--lognormal-noise`` flags, since
+removed: they worked by overwriting kernel.py's constants (docs/benchmarks.md has
+their results). Every peer at its defaults: GPEIOracle, Keras Tuner's
+BayesianOptimizationOracle and RandomSearchOracle (create_trial -> update_trial ->
+end_trial), Optuna's GPSampler and TPESampler (ask/tell). Seeds 1000 apart (Keras
+Tuner's random sampler draws value k with seed + k). Reported: mean simple regret of
+the trial each search hands back (true optimum minus its true value; every score is
+"higher is better"): for Keras Tuner's oracles the first of ``get_best_trials(1)``,
+for Optuna the best observed trial. That is the best *observed* trial for every peer
+except GPEIOracle in a 1-D numeric search, where it is the model's pick
+(bench_best_trial.py; tables before that change scored the best observed trial for
+it too). Also the median ms per suggestion.
 
     make bench-install && .venv/bin/pip install optuna torch
     .venv/bin/python bench/bench_suite.py --seeds 20 [--problems branin-20 ...]
@@ -69,7 +70,6 @@ from landscapes import (
 from problems import LR, Problem, Spec, box, setup_table, tables
 
 from kt_lrsearch import GPEIOracle
-from kt_lrsearch.core import kernel
 
 MIXED: list[Spec] = [
     ("float", "lr", {"low": 1e-4, "high": 1e-1, "log": True}, None),
@@ -358,22 +358,7 @@ def main() -> None:
     parser.add_argument(
         "--per-seed", action="store_true", help="also print each peer's regret per seed (JSON)"
     )
-    parser.add_argument(
-        "--no-trend",
-        action="store_true",
-        help="GPEIOracle without the GP's quadratic trend (kernel.py)",
-    )
-    parser.add_argument(
-        "--lognormal-noise",
-        action="store_true",
-        help="GPEIOracle with the 1-D log-normal noise prior in every dimension (kernel.py)",
-    )
     args = parser.parse_args()
-    # Both are read when the GP's graph is built, so they are set before any fit.
-    if args.no_trend:
-        kernel.TREND_MIN_DIMENSIONS = 10**6
-    if args.lognormal_noise:
-        kernel.NOISE_PRIOR_MIN_DIMENSIONS = 10**6
     gpei = {k: _literal(v) for k, v in (item.split("=", 1) for item in args.gpei)}
     groups = (
         ("tuning half", TUNE),

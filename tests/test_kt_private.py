@@ -18,7 +18,7 @@ from kt_lrsearch.tuning import kt_private
 PYPROJECT = pathlib.Path(__file__).resolve().parents[1] / "pyproject.toml"
 
 
-def tested_range() -> str:
+def supported_range() -> str:
     dependencies = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
     return next(d for d in dependencies if d.startswith("keras-tuner"))
 
@@ -41,7 +41,7 @@ def owner(where: str, tmp_path: pathlib.Path) -> object:
 def test_the_private_name_exists(where: str, name: str, purpose: str, tmp_path) -> None:
     message = (
         f"Keras Tuner {kt.__version__} lacks {where} {name}, which kt_lrsearch uses for "
-        f"{purpose} (kt_lrsearch/tuning/kt_private.py); install {tested_range()}"
+        f"{purpose} (kt_lrsearch/tuning/kt_private.py); install {supported_range()}"
     )
     if where == "module":
         try:

@@ -6,12 +6,11 @@ import math
 
 import numpy as np
 import pytest
-import tensorflow as tf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kt_lrsearch.core import gp, kernel, prior, two_task
+from kt_lrsearch.core import gp, prior, two_task
 
 GRID = np.linspace(0, 1, 201)[:, None]
 
@@ -26,7 +25,7 @@ def earlier_task(centre: float = 0.3, n: int = 11) -> two_task.Earlier:
 
 
 @pytest.mark.parametrize("d", [1, 3])
-def test_the_numpy_kernel_is_the_tfp_one(d: int) -> None:
+def test_the_kernel_is_its_documented_formula(d: int) -> None:
     rng = np.random.default_rng(d)
     xa, xb = rng.uniform(size=(7, d)), rng.uniform(size=(5, d))
     trend = 0.4 if d > 1 else 0.0
@@ -36,14 +35,13 @@ def test_the_numpy_kernel_is_the_tfp_one(d: int) -> None:
         noise_variance=0.01,
         trend_amplitude=trend,
     )
-    tfp_kernel = kernel.kernel(
-        tf.constant(math.log(h.amplitude), tf.float64),
-        tf.constant(math.log(0.4), tf.float64),
-        tf.constant(np.log(h.length_scale)),
-        tf.constant(1.0 if d > 1 else 0.0, tf.float64),
+    # The formula of gp.kernel_matrix's docstring, written out independently.
+    r = math.sqrt(5.0) * np.sqrt(
+        np.sum(((xa[:, None, :] - xb[None, :, :]) / h.length_scale) ** 2, axis=-1)
     )
-    expected = tfp_kernel.matrix(tf.constant(xa), tf.constant(xb)).numpy()
-    np.testing.assert_allclose(two_task.stationary_kernel(h, xa, xb), expected, rtol=1e-10)
+    dot = (2.0 * xa - 1.0) @ (2.0 * xb - 1.0).T
+    expected = h.amplitude**2 * (1.0 + r + r**2 / 3.0) * np.exp(-r) + trend**2 * (dot + dot**2)
+    np.testing.assert_allclose(gp.kernel_matrix(h, xa, xb), expected, rtol=1e-10)
 
 
 @settings(max_examples=40, deadline=None)
@@ -54,8 +52,8 @@ def test_the_numpy_kernel_is_the_tfp_one(d: int) -> None:
 )
 def test_the_kernel_diagonal_is_the_matrix_diagonal(x, trend, amplitude) -> None:
     h = gp.GPHyperparameters(amplitude, np.array([0.3, 0.7]), 0.01, trend)
-    full = two_task.stationary_kernel(h, x, x)
-    np.testing.assert_allclose(two_task.kernel_diagonal(h, x), np.diag(full), rtol=1e-12)
+    full = gp.kernel_matrix(h, x, x)
+    np.testing.assert_allclose(gp.kernel_diagonal(h, x), np.diag(full), rtol=1e-12)
 
 
 def test_without_relation_the_earlier_scores_do_not_matter() -> None:
@@ -73,7 +71,7 @@ def test_without_relation_the_earlier_scores_do_not_matter() -> None:
 
 def _base(model: two_task.TwoTaskGP) -> tuple[np.ndarray, np.ndarray]:
     h = model.earlier.hyperparameters
-    return two_task.stationary_kernel(h, GRID, model.inputs), two_task.kernel_diagonal(h, GRID)
+    return gp.kernel_matrix(h, GRID, model.inputs), gp.kernel_diagonal(h, GRID)
 
 
 def test_a_related_task_earns_the_relation_and_an_unrelated_one_does_not() -> None:

@@ -117,6 +117,16 @@ class _Runtime:
             self.x_query = placeholder(kernel.F64, [None, None], name="x_query")
             self.loss, self.gradient = kernel.loss_and_gradient(self.thetas, self.x_obs, self.z_obs)
             self.mean, self.std = kernel.posterior(self.x_obs, self.z_obs, self.theta, self.x_query)
+            # The same kernel, evaluated alone (the warm start's two-task model).
+            self.log_amp = placeholder(kernel.F64, [], name="log_amp")
+            self.log_trend = placeholder(kernel.F64, [], name="log_trend")
+            self.log_ls = placeholder(kernel.F64, [None], name="log_ls")
+            self.trend_on = placeholder(kernel.F64, [], name="trend_on")
+            k = kernel.kernel(self.log_amp, self.log_trend, self.log_ls, self.trend_on)
+            self.x_a = placeholder(kernel.F64, [None, None], name="x_a")
+            self.x_b = placeholder(kernel.F64, [None, None], name="x_b")
+            self.matrix = k.matrix(self.x_a, self.x_b)
+            self.diagonal = k.apply(self.x_a, self.x_a)
         self.graph.finalize()
         # The decision's bound (kt_lrsearch.core.threads, one by default): each
         # L-BFGS step is a small graph run, and hand-offs to a wide pool cost
@@ -159,6 +169,22 @@ class _Runtime:
     ) -> tuple[FloatArray, FloatArray]:
         feed = {self.x_obs: x_obs, self.z_obs: z_obs, self.theta: theta, self.x_query: x_query}
         return tuple(self.session.run([self.mean, self.std], feed_dict=feed))
+
+    def kernel_values(
+        self, hyper: GPHyperparameters, x_a: FloatArray, x_b: FloatArray | None
+    ) -> FloatArray:
+        """k(x_a, x_b) (na, nb), or the diagonal k(x_a_i, x_a_i) (na,) when x_b is None."""
+        trend = hyper.trend_amplitude
+        feed = {
+            self.log_amp: math.log(hyper.amplitude),
+            self.log_trend: math.log(trend) if trend > 0.0 else 0.0,
+            self.log_ls: np.log(hyper.length_scale),
+            self.trend_on: 1.0 if trend > 0.0 else 0.0,
+            self.x_a: x_a,
+        }
+        if x_b is None:
+            return self.session.run(self.diagonal, feed_dict=feed)
+        return self.session.run(self.matrix, feed_dict={**feed, self.x_b: x_b})
 
 
 _RUNTIMES: dict[int | None, _Runtime] = {}
@@ -264,6 +290,26 @@ def fit_gp(x_obs: FloatArray, y_obs: FloatArray) -> GaussianProcess:
         x_obs, standardiser.forward(y_obs), kernel.initial_theta(x_obs.shape[1])
     )
     return GaussianProcess(x_obs=x_obs, y_obs=y_obs, standardiser=standardiser, theta=theta)
+
+
+def kernel_matrix(hyper: GPHyperparameters, x_a: FloatArray, x_b: FloatArray) -> FloatArray:
+    """The GP's kernel (:func:`kt_lrsearch.core.kernel.kernel`) between two sets, (na, nb).
+
+    ``a^2 M52(r) + q^2 (u.u' + (u.u')^2)``, ``r^2 = sum_j ((x_j - x'_j) / l_j)^2``,
+    ``u = 2x - 1``, with ``hyper``'s values (``q = 0``: no trend).
+
+    Args:
+        hyper: Kernel hyperparameters (the noise variance is not used).
+        x_a: (na, D) points.
+        x_b: (nb, D) points.
+    """
+    x_a, x_b = np.asarray(x_a, dtype=np.float64), np.asarray(x_b, dtype=np.float64)
+    return _runtime().kernel_values(hyper, x_a, x_b)
+
+
+def kernel_diagonal(hyper: GPHyperparameters, x: FloatArray) -> FloatArray:
+    """k(x_i, x_i) for each row of x (k, D), shape (k,), without the (k, k) matrix."""
+    return _runtime().kernel_values(hyper, np.asarray(x, dtype=np.float64), None)
 
 
 def warm_up(d: int = 1) -> None:

@@ -35,7 +35,6 @@ earlier GP comes in fitted.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 import numpy.typing as npt
@@ -60,27 +59,6 @@ NEW_LEVEL_SD = 2.0
 # Mixture components lighter than this are dropped (they cannot move EI).
 MIN_WEIGHT = 1e-3
 _JITTER = 1e-8
-
-
-def stationary_kernel(hyper: gp.GPHyperparameters, xa: FloatArray, xb: FloatArray) -> FloatArray:
-    """kernel.py's covariance (Matern-5/2 + quadratic trend) in numpy, shape (na, nb).
-
-    ``a^2 M52(r) + q^2 (u.u' + (u.u')^2)``, ``r^2 = sum_j ((x_j - x'_j) / l_j)^2``,
-    ``u = 2x - 1``; ``q`` is 0 where the trend is off (one input column).
-    """
-    diff = (xa[:, None, :] - xb[None, :, :]) / hyper.length_scale
-    root5r = math.sqrt(5.0) * np.sqrt(np.sum(diff**2, axis=-1))
-    cov = hyper.amplitude**2 * (1.0 + root5r + root5r**2 / 3.0) * np.exp(-root5r)
-    if hyper.trend_amplitude > 0.0:
-        dot = (2.0 * xa - 1.0) @ (2.0 * xb - 1.0).T
-        cov = cov + hyper.trend_amplitude**2 * (dot + dot**2)
-    return cov
-
-
-def kernel_diagonal(hyper: gp.GPHyperparameters, x: FloatArray) -> FloatArray:
-    """The diagonal of ``stationary_kernel(hyper, x, x)``, shape (k,), without the (k, k) matrix."""
-    squared = np.sum((2.0 * x - 1.0) ** 2, axis=-1)
-    return hyper.amplitude**2 + hyper.trend_amplitude**2 * (squared + squared**2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -249,8 +227,8 @@ class AveragedGP:
         """Posterior (mean, std), each (k,), at unit points (k, d)."""
         earlier = self.parts[0].earlier
         query = earlier.gp_inputs(np.asarray(unit, dtype=np.float64))
-        base_cross = stationary_kernel(earlier.hyperparameters, query, self.parts[0].inputs)
-        base_diag = kernel_diagonal(earlier.hyperparameters, query)
+        base_cross = gp.kernel_matrix(earlier.hyperparameters, query, self.parts[0].inputs)
+        base_diag = gp.kernel_diagonal(earlier.hyperparameters, query)
         means, stds = zip(*(p.predict_from(base_cross, base_diag) for p in self.parts), strict=True)
         means, stds = np.array(means), np.array(stds)
         mean = self.weights @ means
@@ -278,7 +256,7 @@ def shared_kernel(earlier: Earlier, unit: FloatArray) -> tuple[FloatArray, Float
     The same for every (rho, s): the grid's components take it from one call.
     """
     inputs = np.concatenate([earlier.inputs, earlier.gp_inputs(np.asarray(unit, np.float64))])
-    return inputs, stationary_kernel(earlier.hyperparameters, inputs, inputs)
+    return inputs, gp.kernel_matrix(earlier.hyperparameters, inputs, inputs)
 
 
 def fit(unit: FloatArray, scores: FloatArray, earlier: Earlier) -> AveragedGP:
