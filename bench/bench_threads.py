@@ -5,8 +5,9 @@ model or a neighbour would. Each measured process drives a 4-D GPEIOracle throug
 Keras Tuner's protocol (create_trial -> update_trial -> end_trial, no training)
 for TRIALS trials and times every create_trial after the initial design, in the
 default environment (no OMP_NUM_THREADS). "before" is another checkout (by
-default 1590ad1, before the bound), "after" this one; rounds alternate so both
-see the same load.
+default 1590ad1, before the bound), "after" this one, and "after, threads=None"
+this one with the machine's pools (what the bound alone buys); rounds alternate
+so all see the same load.
 
     .venv/bin/python bench/bench_threads.py                  # before = 1590ad1
     .venv/bin/python bench/bench_threads.py --before HEAD~3 --rounds 4
@@ -30,8 +31,11 @@ DIM = 4
 SEEDS = (1000, 2000, 3000, 4000)
 
 
-def measure(seed: int) -> list[float]:
-    """ms of each model-based create_trial of one 4-D search (run in a child process)."""
+def measure(seed: int, unbounded: bool = False) -> list[float]:
+    """ms of each model-based create_trial of one 4-D search (run in a child process).
+
+    ``unbounded``: ``threads=None`` (the machine's pools), on a tree that has the option.
+    """
     import keras_tuner as kt
     import numpy as np
 
@@ -40,8 +44,13 @@ def measure(seed: int) -> list[float]:
     hps = kt.HyperParameters()
     for i in range(DIM):
         hps.Float(f"x{i}", 0.0, 1.0)
+    extra = {"threads": None} if unbounded else {}
     oracle = GPEIOracle(
-        objective=kt.Objective("score", "max"), hyperparameters=hps, max_trials=TRIALS, seed=seed
+        objective=kt.Objective("score", "max"),
+        hyperparameters=hps,
+        max_trials=TRIALS,
+        seed=seed,
+        **extra,
     )
     oracle._set_project_dir(tempfile.mkdtemp(), "threads")
     times = []
@@ -59,13 +68,13 @@ def measure(seed: int) -> list[float]:
     return times
 
 
-def run_child(tree: pathlib.Path, seed: int) -> list[float]:
+def run_child(tree: pathlib.Path, seed: int, unbounded: bool = False) -> list[float]:
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
     env |= {"PYTHONPATH": str(tree), "TF_CPP_MIN_LOG_LEVEL": "3"}
     code = (
         f"import sys; sys.path.insert(0, {str(tree)!r}); "
         f"sys.path.insert(1, {str(ROOT / 'bench')!r}); import bench_threads, json; "
-        f"print(json.dumps(bench_threads.measure({seed})))"
+        f"print(json.dumps(bench_threads.measure({seed}, {unbounded})))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=tree, check=True, capture_output=True, text=True
@@ -90,11 +99,12 @@ def main() -> None:
     args = parser.parse_args()
     before = checkout(args.before)
     load = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
-    results: dict[str, list[float]] = {"before": [], "after": []}
+    results: dict[str, list[float]] = {"before": [], "after": [], "after, threads=None": []}
+    runs = (("before", before, False), ("after", ROOT, False), ("after, threads=None", ROOT, True))
     try:
         for seed in SEEDS[: args.rounds]:
-            for name, tree in (("before", before), ("after", ROOT)):
-                times = run_child(tree, seed)
+            for name, tree, unbounded in runs:
+                times = run_child(tree, seed, unbounded)
                 results[name] += times
                 print(f"seed {seed} {name}: median {statistics.median(times):.0f} ms", flush=True)
     finally:
