@@ -24,6 +24,9 @@ were already tried or are running.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+
 import numpy as np
 
 from kt_lrsearch.core import (
@@ -42,6 +45,7 @@ from kt_lrsearch.core.decision_types import (
     Decision,
     FloatArray,
     IsTaken,
+    Model,
     Observations,
     Posterior,
     Snap,
@@ -185,7 +189,8 @@ def decide(
             unless the box has no untried candidate (or EI stops there): then it looks everywhere.
     """
     model_scores = penalise(obs.frame, obs.ok, options.failure_penalty)
-    post = box = None
+    context = _Context(obs, model_scores, pending, options, dim, seed, trials_so_far, snap)
+    post = box = search = None
     if obs.unit.shape[0]:
         model = (
             features.fit(obs.unit, model_scores, gp_features)
@@ -193,33 +198,9 @@ def decide(
             else two_task.fit(obs.unit, model_scores, prior_mean.earlier)
         )
         xi = current_xi(options.margin(dim), options.xi_decay, trials_so_far, max_trials)
-
-        def search(region: trust_region.Box | None) -> Posterior:
-            candidates = candidate_set(
-                obs,
-                model_scores,
-                options,
-                dim=dim,
-                seed=seed,
-                snap=snap,
-                trials_so_far=trials_so_far,
-                box=region,
-            )
-            return posterior(
-                model,
-                obs,
-                model_scores,
-                pending,
-                candidates,
-                xi=xi,
-                box=region,
-                min_distance=options.min_distance,
-                seed=(seed, trials_so_far),
-                snap=snap if options.refine else None,
-            )
-
-        box = (
-            trust_region.region(
+        search = functools.partial(_search, context, model, xi)
+        if boxable and options.trust_region and prior_mean is None:
+            box = trust_region.region(
                 obs.unit,
                 obs.frame,
                 obs.ok,
@@ -228,9 +209,6 @@ def decide(
                 trials_so_far=trials_so_far,
                 max_trials=max_trials,
             )
-            if boxable and options.trust_region and prior_mean is None
-            else None
-        )
         post = search(box)
     if prior_mean is not None and post is None:
         point = warm_first_point(
@@ -240,26 +218,74 @@ def decide(
             return Decision(PROPOSE, point, "", True, model_scores, post)
     design = prior_mean is None and trials_so_far < options.initial_points(dim)
     if design or post is None:
-        point = initial_point(
-            obs,
-            pending,
-            dim=dim,
-            seed=seed,
-            trials_so_far=trials_so_far,
-            min_distance=options.min_distance,
-            snap=snap,
-            is_taken=is_taken,
-        )
-        if point is None:
-            return Decision(
-                EXHAUSTED, None, "no untried point is left in the space", True, model_scores, post
-            )
-        return Decision(PROPOSE, point, "", True, model_scores, post)
+        return _design_decision(context, is_taken, post)
     outcome, point, reason = acquire(post, options.ei_stop_threshold, is_taken)
     if outcome != PROPOSE and box is not None:  # tried out or stopped in the box: look everywhere
         post = search(None)
         outcome, point, reason = acquire(post, options.ei_stop_threshold, is_taken)
     return Decision(outcome, point, reason, False, model_scores, post)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Context:
+    """What every candidate search of one decision shares."""
+
+    obs: Observations
+    model_scores: FloatArray
+    pending: FloatArray
+    options: PolicyOptions
+    dim: int
+    seed: int
+    trials_so_far: int
+    snap: Snap
+
+
+def _search(
+    context: _Context, model: Model, xi: float, region: trust_region.Box | None
+) -> Posterior:
+    """The posterior over one decision's candidates, inside ``region`` when one is given."""
+    c = context
+    candidates = candidate_set(
+        c.obs,
+        c.model_scores,
+        c.options,
+        dim=c.dim,
+        seed=c.seed,
+        snap=c.snap,
+        trials_so_far=c.trials_so_far,
+        box=region,
+    )
+    return posterior(
+        model,
+        c.obs,
+        c.model_scores,
+        c.pending,
+        candidates,
+        xi=xi,
+        box=region,
+        min_distance=c.options.min_distance,
+        seed=(c.seed, c.trials_so_far),
+        snap=c.snap if c.options.refine else None,
+    )
+
+
+def _design_decision(context: _Context, is_taken: IsTaken, post: Posterior | None) -> Decision:
+    """The initial design's next point, or EXHAUSTED when the space has none left."""
+    c = context
+    point = initial_point(
+        c.obs,
+        c.pending,
+        dim=c.dim,
+        seed=c.seed,
+        trials_so_far=c.trials_so_far,
+        min_distance=c.options.min_distance,
+        snap=c.snap,
+        is_taken=is_taken,
+    )
+    if point is None:
+        reason = "no untried point is left in the space"
+        return Decision(EXHAUSTED, None, reason, True, c.model_scores, post)
+    return Decision(PROPOSE, point, "", True, c.model_scores, post)
 
 
 def nothing_to_tune(obs: Observations, options: PolicyOptions, *, tried: bool) -> Decision:

@@ -156,8 +156,8 @@ def test_rerunning_the_same_command_resumes(quick_run) -> None:
 
 @pytest.mark.slow
 def test_a_larger_budget_extends_a_finished_run(quick_run, tmp_path) -> None:
+    from kt_lrsearch.app.assembly import oracle_for
     from kt_lrsearch.app.run_config import PROJECT, read_config
-    from kt_lrsearch.app.search import _oracle
     from kt_lrsearch.core import trial_rules
 
     out, _ = quick_run
@@ -187,12 +187,12 @@ def test_a_larger_budget_extends_a_finished_run(quick_run, tmp_path) -> None:
     ]
     # Trials 7 and 8 are what a fresh 8-trial oracle decides from the trials before them.
     config = read_config(run)
-    oracle = _oracle(config, [], ())
+    oracle = oracle_for(config, [], ())
     oracle._set_project_dir(str(run), PROJECT)
     oracle.reload()
     ordered = sorted(oracle.trials.values(), key=lambda t: trial_rules.order_key(t.trial_id))
     for k in (6, 7):
-        fresh = _oracle(config, [], ())
+        fresh = oracle_for(config, [], ())
         for trial in ordered[:k]:
             fresh.trials[trial.trial_id] = trial
             fresh._record_values(trial)
