@@ -179,9 +179,9 @@ class GPEIOracle(CrashSafeOracle):
         asking tuner waits, as Keras Tuner's contract says, rather than ending
         the search for everyone); STOPPED when the search is over.
         """
-        with threads_module.limited(self.threads):
+        with threads_module.limited(self.threads):  # the warm-up builds for this bound
             gp.warm_up_in_background()  # the first trial trains while the GP's graph builds
-            decision = self.decision_view()
+        decision = self.decision_view()  # which applies the bound itself, on a cache miss
         if decision.next_values is not None:
             return {"status": TrialStatus.RUNNING, "values": dict(decision.next_values)}
         if decision.exhausted and self.ongoing_trials:
