@@ -140,9 +140,12 @@ def recommend(
     belief = ties.first_max(frame)
     edge = max(1, round(BOUND_FRACTION * (grid.size - 1)))
     at_bound = "lower" if belief < edge else "upper" if belief > grid.size - 1 - edge else None
+    # A trial stored a rounding error inside a bound (9.999999999999998 for 10)
+    # still counts as at that bound's grid point.
+    slack = 1e-9 * float(grid[-1] - grid[0])
     if within_tried:
         # Beyond the outermost tried rates the mean is extrapolation: not recommended.
-        span = (grid >= obs_x[ok].min()) & (grid <= obs_x[ok].max())
+        span = (grid >= obs_x[ok].min() - slack) & (grid <= obs_x[ok].max() + slack)
         if span.any():
             frame = np.where(span, frame, -np.inf)
     top = ties.first_max(frame)
@@ -152,7 +155,7 @@ def recommend(
         pick = np.flatnonzero(ok)[ties.first_max(sign * np.asarray(obs_mean)[ok])]
         value, at_value = float(obs_x[pick]), float(obs_mean[pick])
     elif rule == MEASURED:
-        inside = np.flatnonzero(ok & (obs_x >= grid[first]) & (obs_x <= grid[last]))
+        inside = np.flatnonzero(ok & (obs_x >= grid[first] - slack) & (obs_x <= grid[last] + slack))
         if inside.size:
             pick = inside[ties.first_max(sign * np.asarray(obs_scores, dtype=float)[inside])]
             value, at_value = float(obs_x[pick]), float(obs_mean[pick])

@@ -209,14 +209,19 @@ class _Cells:
 
 
 def value_at(hp: hp_module.HyperParameter, prob: float) -> Any:
-    """Keras Tuner's ``prob_to_value`` at ``prob`` clipped into [0, 1), kept in range.
+    """Keras Tuner's ``prob_to_value`` at ``prob`` clipped into the cube, kept in range.
 
-    value_to_prob places values at cell centres, never at 1.0, and
+    A Float without a step takes ``prob`` in [0, 1], so the upper bound itself
+    (u = 1) is a value a trial can have: clipping it to the float below 1
+    stored 9.999999999999998 for a range ending at 10, and the recommendation,
+    whose grid ends at 10.0, then left that trial out. Discrete
+    hyperparameters clip into [0, 1): their values sit at cell centres, and
     prob_to_value(1.0) can index past a Choice's last value. Next to 1, an Int
     with ``sampling="reverse_log"`` and no step rounds to ``max_value + 1``
     (Keras Tuner 1.4); a trial never gets a value outside its declared range.
     """
-    value = hp.prob_to_value(min(max(prob, 0.0), math.nextafter(1.0, 0.0)))
+    top = 1.0 if is_continuous(hp) else math.nextafter(1.0, 0.0)
+    value = hp.prob_to_value(min(max(prob, 0.0), top))
     if is_numeric(hp):
         value = min(max(value, hp.min_value), hp.max_value)
     return value
