@@ -11,7 +11,7 @@ import numpy as np
 
 from kt_lrsearch.core import space, ties, trust_region
 from kt_lrsearch.core.decision_types import BoolArray, FloatArray, Observations, Snap
-from kt_lrsearch.core.options import PolicyOptions
+from kt_lrsearch.core.options import LATE_RADIUS, PolicyOptions
 
 # Local candidates in more than one dimension: around the best few points, at a
 # scale that refines within one grid cell of a 2048-point Sobol set.
@@ -21,9 +21,27 @@ LOCAL_CENTRES = 3
 LOCAL_SCALE = 0.05
 
 
+# The distance filter never shrinks below the radius of a late search.
+SMALLEST_RADIUS = LATE_RADIUS
+
+
 def allowed_mask(candidates: FloatArray, taken: FloatArray, min_distance: float) -> BoolArray:
     """(m,) True where a candidate is at least ``min_distance`` from every taken point."""
     return space.min_distances(candidates, taken) >= min_distance
+
+
+def free_radius(distances: FloatArray, radius: float) -> float:
+    """The filter's radius: ``radius``, halved until some candidate lies beyond it.
+
+    ``distances`` (m,) are each candidate's distance to its nearest taken
+    point. When a long search has filled the space at ``radius``, the filter
+    shrinks instead of leaving the decision no model-based candidate (and Keras
+    Tuner's random sampler the rest of the search). Stops at
+    ``SMALLEST_RADIUS``: then only candidates with no room at all are out.
+    """
+    while radius > SMALLEST_RADIUS and not np.any(distances >= radius):
+        radius /= 2.0
+    return max(radius, SMALLEST_RADIUS)
 
 
 def rank_candidates(log_ei: FloatArray, allowed: BoolArray) -> list[int]:

@@ -142,9 +142,13 @@ class FeatureGP:
 
 
 def fit(
-    unit: FloatArray, scores: FloatArray, features: Features | None
+    unit: FloatArray, scores: FloatArray, features: Features | None, *, fit_rows: int | None = None
 ) -> gp.GaussianProcess | FeatureGP:
-    """The GP on ``scores`` (n,) at unit points (n, d), through ``features`` if any."""
+    """The GP on ``scores`` (n,) at unit points (n, d), through ``features`` if any.
+
+    ``fit_rows``: the hyperparameters come from the first rows only
+    (:func:`kt_lrsearch.core.gp.fit_gp`).
+    """
     if features is None:
-        return gp.fit_gp(unit, scores)
-    return FeatureGP(gp.fit_gp(features(unit), scores), features)
+        return gp.fit_gp(unit, scores, fit_rows=fit_rows)
+    return FeatureGP(gp.fit_gp(features(unit), scores, fit_rows=fit_rows), features)

@@ -20,8 +20,10 @@ from a few fixed starts.
 
 from __future__ import annotations
 
+import collections
 import contextvars
 import dataclasses
+import hashlib
 import logging
 import math
 import threading
@@ -270,13 +272,19 @@ class GaussianProcess:
         )
 
 
-def fit_gp(x_obs: FloatArray, y_obs: FloatArray) -> GaussianProcess:
+def fit_gp(x_obs: FloatArray, y_obs: FloatArray, *, fit_rows: int | None = None) -> GaussianProcess:
     """Fits a Matern-5/2 GP by MAP on the standardised observations.
 
     Args:
         x_obs: Observation inputs, shape (n, d), in the unit cube; n >= 1.
             Duplicate rows are allowed (the noise term absorbs them).
         y_obs: Observed values, shape (n,), finite; constant values are fine.
+        fit_rows: Fit the hyperparameters on the first ``fit_rows`` observations
+            only (standardised by their own mean and SD), and condition on all
+            n; None: on all. A fit of the same rows is remembered
+            (:func:`_map_theta`), so a schedule of refits
+            (:func:`kt_lrsearch.core.refit.hyperparameter_rows`) pays one fit
+            per step.
 
     Returns:
         The fitted :class:`GaussianProcess`.
@@ -286,10 +294,36 @@ def fit_gp(x_obs: FloatArray, y_obs: FloatArray) -> GaussianProcess:
     """
     x_obs, y_obs = _check_inputs(x_obs, y_obs)
     standardiser = Standardiser.fit(y_obs)
-    theta = _runtime().fit_theta(
-        x_obs, standardiser.forward(y_obs), kernel.initial_theta(x_obs.shape[1])
-    )
+    rows = x_obs.shape[0] if fit_rows is None else max(1, min(fit_rows, x_obs.shape[0]))
+    y_fit = y_obs[:rows]
+    theta = _map_theta(x_obs[:rows], Standardiser.fit(y_fit).forward(y_fit))
     return GaussianProcess(x_obs=x_obs, y_obs=y_obs, standardiser=standardiser, theta=theta)
+
+
+_THETA_CACHE: collections.OrderedDict[bytes, FloatArray] = collections.OrderedDict()
+_THETA_CACHE_SIZE = 16
+_THETA_LOCK = threading.Lock()
+
+
+def _map_theta(x_obs: FloatArray, z_obs: FloatArray) -> FloatArray:
+    """The MAP hyperparameters (p,) for these inputs, remembered for the last few inputs.
+
+    Keyed on the inputs' bytes: the same observations give the same
+    hyperparameters bit for bit, as a fresh fit would.
+    """
+    key = hashlib.sha256(
+        np.asarray(x_obs.shape, dtype=np.int64).tobytes() + x_obs.tobytes() + z_obs.tobytes()
+    ).digest()
+    with _THETA_LOCK:
+        if key in _THETA_CACHE:
+            _THETA_CACHE.move_to_end(key)
+            return _THETA_CACHE[key].copy()
+    theta = _runtime().fit_theta(x_obs, z_obs, kernel.initial_theta(x_obs.shape[1]))
+    with _THETA_LOCK:
+        _THETA_CACHE[key] = theta.copy()
+        while len(_THETA_CACHE) > _THETA_CACHE_SIZE:
+            _THETA_CACHE.popitem(last=False)
+    return theta
 
 
 def kernel_matrix(hyper: GPHyperparameters, x_a: FloatArray, x_b: FloatArray) -> FloatArray:

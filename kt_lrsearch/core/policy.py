@@ -32,6 +32,7 @@ import numpy as np
 from kt_lrsearch.core import (
     features,
     prior,
+    refit,
     space,
     trust_region,
     two_task,
@@ -50,7 +51,7 @@ from kt_lrsearch.core.decision_types import (
     Posterior,
     Snap,
 )
-from kt_lrsearch.core.options import PolicyOptions
+from kt_lrsearch.core.options import EXPLORING_TRIALS, PolicyOptions
 from kt_lrsearch.core.surface import posterior
 
 # How many initial-design (Sobol) indices to try before giving up on finding an
@@ -60,19 +61,25 @@ MAX_CANDIDATE_TRIES = 256
 
 
 def current_xi(xi: float, decay: bool, trials_so_far: int, max_trials: int | None) -> float:
-    """EI's margin for the next decision: ``xi * remaining / (max_trials - 1)``.
+    """EI's margin for the next decision: ``xi * remaining / (H - 1)``, H = min(max_trials, 50).
 
     ``xi`` is the margin at the first model-based trial (``PolicyOptions.margin``:
-    the option over d, none in 2-D and 3-D by default). ``remaining = max(max_trials -
+    the option over d, none in 2-D and 3-D by default). ``remaining = max(H -
     trials_so_far - 1, 0)``: early evaluations explore (a large margin stops EI
     from creeping up a slope in small steps), the last ones, which decide the
-    trial a user keeps, exploit. Without a budget of at least 2, or with
-    ``decay=False``, the fraction is 1.
+    trial a user keeps, exploit. The horizon stops at ``EXPLORING_TRIALS``:
+    the margin is in units of the scores' spread, and after some 50 trials the
+    posterior SD near the optimum is a small fraction of it, so a margin still
+    decaying over a 160-trial budget made EI underflow at every candidate and
+    the search fill the space by variance alone (bench/bench_scaling.py
+    --long). Without a budget of at least 2, or with ``decay=False``, the
+    fraction is 1.
     """
     if not decay or not max_trials or max_trials < 2:
         return xi
-    remaining = max(max_trials - trials_so_far - 1, 0)
-    return xi * remaining / (max_trials - 1)
+    horizon = min(max_trials, EXPLORING_TRIALS)
+    remaining = max(horizon - trials_so_far - 1, 0)
+    return xi * remaining / (horizon - 1)
 
 
 def penalise(frame: FloatArray, ok: BoolArray, failure_penalty: float) -> FloatArray:
@@ -189,11 +196,17 @@ def decide(
             unless the box has no untried candidate (or EI stops there): then it looks everywhere.
     """
     model_scores = penalise(obs.frame, obs.ok, options.failure_penalty)
-    context = _Context(obs, model_scores, pending, options, dim, seed, trials_so_far, snap)
+    radius = options.distance(trials_so_far)
+    context = _Context(obs, model_scores, pending, options, dim, seed, trials_so_far, snap, radius)
     post = box = search = None
     if obs.unit.shape[0]:
         model = (
-            features.fit(obs.unit, model_scores, gp_features)
+            features.fit(
+                obs.unit,
+                model_scores,
+                gp_features,
+                fit_rows=refit.hyperparameter_rows(obs.unit.shape[0]),
+            )
             if prior_mean is None
             else two_task.fit(obs.unit, model_scores, prior_mean.earlier)
         )
@@ -212,7 +225,7 @@ def decide(
         post = search(box)
     if prior_mean is not None and post is None:
         point = warm_first_point(
-            prior_mean, pending, snap=snap, min_distance=options.min_distance, is_taken=is_taken
+            prior_mean, pending, snap=snap, min_distance=context.radius, is_taken=is_taken
         )
         if point is not None:
             return Decision(PROPOSE, point, "", True, model_scores, post)
@@ -238,6 +251,7 @@ class _Context:
     seed: int
     trials_so_far: int
     snap: Snap
+    radius: float  # the distance filter's, for this budget (PolicyOptions.distance)
 
 
 def _search(
@@ -263,7 +277,7 @@ def _search(
         candidates,
         xi=xi,
         box=region,
-        min_distance=c.options.min_distance,
+        min_distance=c.radius,
         seed=(c.seed, c.trials_so_far),
         snap=c.snap if c.options.refine else None,
     )
@@ -278,7 +292,7 @@ def _design_decision(context: _Context, is_taken: IsTaken, post: Posterior | Non
         dim=c.dim,
         seed=c.seed,
         trials_so_far=c.trials_so_far,
-        min_distance=c.options.min_distance,
+        min_distance=c.radius,
         snap=c.snap,
         is_taken=is_taken,
     )

@@ -20,6 +20,7 @@ from scipy.stats import qmc
 FloatArray = npt.NDArray[np.float64]
 
 _SOBOL_BITS = 32
+_DISTANCE_BLOCK = 256
 
 
 def _check_log_range(lo: float, hi: float) -> None:
@@ -109,5 +110,10 @@ def min_distances(points: FloatArray, references: FloatArray) -> FloatArray:
     references = np.asarray(references, dtype=np.float64).reshape(-1, points.shape[1])
     if references.shape[0] == 0:
         return np.full(points.shape[0], np.inf)
-    diff = points[:, None, :] - references[None, :, :]
-    return np.sqrt(np.min(np.sum(diff * diff, axis=-1), axis=1))
+    # In blocks of rows: the (rows, r, d) differences of 2560 candidates and
+    # 500 trials in 6-D would take 61 MB at once.
+    out = np.empty(points.shape[0])
+    for start in range(0, points.shape[0], _DISTANCE_BLOCK):
+        diff = points[start : start + _DISTANCE_BLOCK, None, :] - references[None, :, :]
+        out[start : start + _DISTANCE_BLOCK] = np.sqrt(np.min(np.sum(diff * diff, axis=-1), axis=1))
+    return out

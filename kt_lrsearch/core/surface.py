@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from kt_lrsearch.core import acquisition, refine, ties, trust_region
-from kt_lrsearch.core.candidates import allowed_mask, rank_candidates
+from kt_lrsearch.core import acquisition, refine, space, ties, trust_region
+from kt_lrsearch.core.candidates import allowed_mask, free_radius, rank_candidates
 from kt_lrsearch.core.decision_types import FloatArray, Model, Observations, Posterior, Snap
 
 # Best candidates polished by the local search of kt_lrsearch.core.refine (d > 1).
@@ -49,7 +49,9 @@ def posterior(
     in score units is ``xi * scale`` of the GP's standardiser. With ``snap``
     and d > 1, the ``REFINE_STARTS`` best allowed candidates are refined by a
     local search on log-EI (:mod:`kt_lrsearch.core.refine`, seeded by ``seed``) and
-    the refined points are appended to the candidates. With a trust region
+    the refined points are appended to the candidates. Candidates within
+    ``min_distance`` of an observed or pending point are not allowed; when that
+    leaves none, the radius halves until some are (:func:`free_radius`). With a trust region
     ``box``, points outside it (snapping can move them) are not allowed (log-EI -inf).
     """
     model = fantasise(model, pending)
@@ -72,7 +74,9 @@ def posterior(
     taken = np.concatenate([obs.unit, pending])
     mean, std = model.predict(candidates)
     scores = acquisition.log_expected_improvement(mean, std, incumbent, xi=margin)
-    allowed = allowed_mask(candidates, taken, min_distance) & trust_region.inside(box, candidates)
+    distances = space.min_distances(candidates, taken)
+    radius = free_radius(distances, min_distance)
+    allowed = (distances >= radius) & trust_region.inside(box, candidates)
     if snap is not None and candidates.shape[1] > 1:
         starts = candidates[rank_candidates(scores, allowed)[:REFINE_STARTS]]
         refined, refined_scores = refine.refine(log_ei, starts, snap=snap, seed=seed)
@@ -81,7 +85,7 @@ def posterior(
         mean, std = np.concatenate([mean, refined_mean]), np.concatenate([std, refined_std])
         scores = np.concatenate([scores, refined_scores])
         in_box = trust_region.inside(box, refined)
-        allowed = np.concatenate([allowed, allowed_mask(refined, taken, min_distance) & in_box])
+        allowed = np.concatenate([allowed, allowed_mask(refined, taken, radius) & in_box])
     return Posterior(
         candidates=candidates,
         mean=mean,

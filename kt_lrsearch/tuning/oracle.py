@@ -15,6 +15,7 @@ proposes exactly what an uninterrupted one would.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ from kt_lrsearch.tuning.hooks import OracleCallback, notify
 from kt_lrsearch.tuning.persistence import CrashSafeOracle
 
 TrialStatus = trial_module.TrialStatus
+_LOG = logging.getLogger(__name__)
 # The option defaults, written once (kt_lrsearch.core.options.PolicyOptions).
 _DEFAULTS = PolicyOptions()
 
@@ -67,7 +69,9 @@ class GPEIOracle(CrashSafeOracle):
             dimensions, where it was measured to cost on issue 12's 2-D and 3-D
             tuning problems (``PolicyOptions.margin``). A number is used in every d.
         min_distance: Unit-cube distance within which a candidate counts as
-            already evaluated or running, and is never proposed.
+            already evaluated or running, and is not proposed, for the first 50
+            trials; later ones need only be distinct, and a filled space halves
+            the radius (:meth:`~kt_lrsearch.core.options.PolicyOptions.distance`).
         failure_penalty: Failed or diverged trials enter the GP at
             ``worst - failure_penalty * spread`` of the completed scores.
         ei_stop_threshold: Stop the search once the best EI (objective units)
@@ -99,6 +103,9 @@ class GPEIOracle(CrashSafeOracle):
 
     Attributes:
         options: The oracle's own options, a :class:`~kt_lrsearch.core.options.PolicyOptions`.
+        random_fallbacks: How many decisions found no untried candidate, so
+            Keras Tuner's random sampler proposed the values (the first is
+            logged at WARNING, ``kt_lrsearch.tuning.oracle``).
 
     Raises:
         ValueError: When an option is out of range, with the accepted range.
@@ -161,7 +168,10 @@ class GPEIOracle(CrashSafeOracle):
         )
         if seed is not None:
             kt_private.keep_seed(self, seed)  # Keras Tuner replaces a seed of 0
-        self._cache: tuple[Any, DecisionView] | None = None
+        # (key, decision, the key of its finished trials alone)
+        self._cache: tuple[Any, DecisionView, Any] | None = None
+        # Decisions that left the proposal to Keras Tuner's random sampler.
+        self.random_fallbacks = 0
         self.callbacks = list(callbacks)
         # Read now, so a bad source fails at construction, not mid-search.
         self.earlier = warm_start_module.load(
@@ -243,7 +253,7 @@ class GPEIOracle(CrashSafeOracle):
         ranked = sorted(self._sorted_trials(), key=rank)
         # Other spaces keep the score order: there no model-based pick was measured better.
         if SpaceEncoder(self.hyperparameters).dim == 1:
-            pick = self.decision_view().recommended_trial_id()
+            pick = self._recommended_trial_id()
             ranked.sort(key=lambda trial: trial.trial_id != pick)  # stable: the rest keep order
         return ranked[:num_trials]
 
@@ -268,13 +278,26 @@ class GPEIOracle(CrashSafeOracle):
         key = self._cache_key()
         if self._cache is None or self._cache[0] != key:
             with threads_module.limited(self.threads):
-                self._cache = (key, self._decide())
+                self._cache = (key, self._decide(), self._cache_key(finished_only=True))
         return self._cache[1]
 
-    def _cache_key(self) -> tuple[Any, ...]:
+    def _recommended_trial_id(self) -> str | None:
+        """The model's pick, from the last decision when it saw the same finished trials.
+
+        Keras Tuner's display asks for the best trials while a trial runs; a
+        running trial only adds a fantasy at the posterior mean, which leaves
+        the mean, and so the pick, as it was (up to rounding that the ties'
+        tolerance absorbs), so the decision is not made again for it.
+        """
+        if self._cache is None or self._cache[2] != self._cache_key(finished_only=True):
+            return self.decision_view().recommended_trial_id()
+        return self._cache[1].recommended_trial_id()
+
+    def _cache_key(self, finished_only: bool = False) -> tuple[Any, ...]:
         rows = tuple(
             (t.trial_id, t.status, t.score, kt_private.values_hash(self, t.hyperparameters.values))
             for t in self._sorted_trials()
+            if not (finished_only and t.status in (TrialStatus.RUNNING, TrialStatus.IDLE))
         )
         space_config = tuple(hp.name for hp in self.hyperparameters.space)
         return rows, tuple(sorted(kt_private.retry_queue(self))), space_config
@@ -322,16 +345,7 @@ class GPEIOracle(CrashSafeOracle):
             stop_reason=reason,
         )
         if self.earlier and view.grid is not None:  # drawn hollow, within the searched range
-            hp = encoder.tuned[0]
-            name, low, high = hp.name, hp.min_value, hp.max_value
-            shown = [t for t in self.earlier if low <= float(t.values[name]) <= high]
-            factors = sorted({t.factors[name] for t in shown if t.factors.get(name, 1.0) != 1.0})
-            view = dataclasses.replace(
-                view,
-                earlier_x=np.array([float(t.values[name]) for t in shown]),
-                earlier_scores=np.array([np.nan if t.score is None else t.score for t in shown]),
-                earlier_factors=tuple(factors),
-            )
+            view = warm_start_module.with_earlier(view, encoder.tuned[0], self.earlier)
         return view
 
     def _prior_mean(self, encoder: SpaceEncoder) -> prior.PriorMean | None:
@@ -366,10 +380,18 @@ class GPEIOracle(CrashSafeOracle):
         if decision.outcome == policy.EXHAUSTED:
             values = kt_private.random_values(self)
             if values is not None:
+                self._note_random_fallback(decision.reason)
                 hps = self.hyperparameters.copy()
                 hps.values = dict(values)
                 return values, encoder.encode(hps), ""
         return None, None, decision.reason
+
+    def _note_random_fallback(self, reason: str) -> None:
+        """Counts a random proposal (``random_fallbacks``); the first is logged with its reason."""
+        self.random_fallbacks += 1
+        if self.random_fallbacks == 1:
+            note = "Keras Tuner's random sampler proposed the values (logged once)"
+            _LOG.warning("GPEIOracle: %s, so %s", reason, note)
 
     def _is_taken(self, values: dict[str, Any]) -> bool:
         """Whether these values were tried (Keras Tuner's record) or are running now."""

@@ -33,6 +33,10 @@ import pathlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
+from kt_lrsearch.core.decision_view import DecisionView
+
 Plain = str | os.PathLike | Sequence[tuple[Mapping[str, Any], Any]] | Sequence["EarlierTrial"]
 
 
@@ -183,3 +187,20 @@ def load(sources: Sequence[Source], objective: str, direction: str) -> list[Earl
         else:
             trials += _from_pairs(source)
     return trials
+
+
+def with_earlier(view: DecisionView, hp: Any, earlier: Sequence[EarlierTrial]) -> DecisionView:
+    """A 1-D decision's view with the earlier trials inside the searched range, for figures.
+
+    ``hp`` is the one tuned (numeric) hyperparameter; ``earlier_factors`` lists
+    the distinct rescaling factors other than 1 among the trials shown.
+    """
+    name, low, high = hp.name, hp.min_value, hp.max_value
+    shown = [t for t in earlier if low <= float(t.values[name]) <= high]
+    factors = sorted({t.factors[name] for t in shown if t.factors.get(name, 1.0) != 1.0})
+    return dataclasses.replace(
+        view,
+        earlier_x=np.array([float(t.values[name]) for t in shown]),
+        earlier_scores=np.array([np.nan if t.score is None else t.score for t in shown]),
+        earlier_factors=tuple(factors),
+    )
