@@ -19,6 +19,7 @@ suggestions were model-based and where the last quarter landed.
 
     .venv/bin/python bench/bench_scaling.py                      # the table
     .venv/bin/python bench/bench_scaling.py --methods gpei --dims 6 --sizes 200,400
+    .venv/bin/python bench/bench_scaling.py --amortised             # GPEI, whole refit steps
     .venv/bin/python bench/bench_scaling.py --long
 """
 
@@ -179,6 +180,37 @@ def walk(method: str, dim: int, sizes: list[int]) -> dict[str, Any]:
     return {"medians": medians, "means": means, "peak_mb": peak, "fallbacks": fallbacks}
 
 
+def amortised(dim: int, sizes: list[int]) -> dict[str, Any]:
+    """(run in a child) GPEIOracle's mean ms over one whole refit step from each n.
+
+    From the first refit at or after n, every suggestion until the next: the
+    step's one refit and the suggestions that reuse its hyperparameters, the
+    cost a long search pays on average. Below the schedule's start every
+    suggestion refits, so REPS suggestions are timed.
+    """
+    from kt_lrsearch.core import refit
+
+    driver = KerasTunerDriver("gpei", dim)
+    rng = np.random.default_rng(SEED + dim)
+    means = {}
+    for n in sizes:
+        # Start at the first refit at or after n, so the step is a whole one.
+        start = n
+        while n >= refit.REFIT_EVERY_UNTIL and refit.hyperparameter_rows(start) != start:
+            start += 1
+        while driver.count < start:
+            driver.tell(random_values(rng, dim))
+        start_rows, times = refit.hyperparameter_rows(driver.count), []
+        while len(times) < REPS or refit.hyperparameter_rows(driver.count) == start_rows:
+            values, elapsed = driver.suggest()
+            times.append(1000.0 * elapsed)
+            driver.tell(values if values is not None else random_values(rng, dim))
+            if n < refit.REFIT_EVERY_UNTIL and len(times) >= REPS:
+                break
+        means[n] = statistics.fmean(times)
+    return {"means": means, "suggestions": len(times)}
+
+
 def driver_count(driver: Any) -> int:
     return len(driver.study.trials) if isinstance(driver, OptunaDriver) else driver.count
 
@@ -244,11 +276,15 @@ def main() -> None:
     parser.add_argument("--dims", default="1,6")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     parser.add_argument("--long", action="store_true")
+    parser.add_argument("--amortised", action="store_true", help="GPEIOracle over refit steps")
     parser.add_argument("--child", nargs="*")
     args = parser.parse_args()
     if args.child is not None:
         if args.child[0] == "long":
             print(json.dumps(long_search()))
+        elif args.child[0] == "amortised":
+            sizes = [int(s) for s in args.child[2].split(",")]
+            print(json.dumps(amortised(int(args.child[1]), sizes)))
         else:
             method, dim, sizes = args.child
             result = walk(method, int(dim), [int(s) for s in sizes.split(",")])
@@ -256,6 +292,12 @@ def main() -> None:
         return
     if args.long:
         print(json.dumps(child(["long"]), indent=1))
+        return
+    if args.amortised:
+        for dim in args.dims.split(","):
+            result = child(["amortised", dim, args.sizes])
+            cells = " | ".join(f"{ms:,.0f}" for ms in result["means"].values())
+            print(f"| {dim}-D, gpei, over a refit step | {cells} |")
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     header = " | ".join(f"n = {n}" for n in sizes)

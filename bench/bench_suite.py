@@ -53,6 +53,7 @@ from landscapes import (
     branin,
     conditional,
     conditional3,
+    corner_bowl,
     goldstein_price,
     hartmann3,
     hartmann6,
@@ -129,6 +130,24 @@ HELD_OUT: dict[str, Problem] = {
         LR, lr_curve("bimodal"), lr_optimum(lr_curve("bimodal")), 10, noise=0.01
     ),
     **tables("resnet-e1-b32", "resnet-e3-b128"),
+    # Optima on the boundary (a later session), never tuned on: a learning rate
+    # still rising at the top of its range and one falling from the bottom,
+    # Styblinski-Tang cut so its optimum is the box's lower corner, Hartmann-3
+    # with x2 cut to [0, 0.75] (the optimum on that face, found by L-BFGS-B
+    # from 200 starts), and a 6-D bowl centred outside the cube's corner.
+    "lr-upper-10": Problem(LR, lr_curve("upper"), lr_optimum(lr_curve("upper")), 10, noise=0.01),
+    "lr-lower-10": Problem(LR, lr_curve("lower"), lr_optimum(lr_curve("lower")), 10, noise=0.01),
+    "corner-styblinski4-30": Problem(
+        box(_x(4), -2.903534, 5), styblinski_tang, 156.664663, 30, notes="optimum at a corner"
+    ),
+    "face-hartmann3-30": Problem(
+        [*box(["x0", "x1"], 0, 1), *box(["x2"], 0, 0.75)],
+        hartmann3,
+        3.103390,
+        30,
+        notes="optimum on the face x2 = 0.75",
+    ),
+    "corner-bowl6-40": Problem(box(_x(6), 0, 1), corner_bowl, -0.135, 40, notes="corner optimum"),
 }
 
 

@@ -139,6 +139,10 @@ def lr_curve(kind: str) -> Callable[[dict[str, Any]], float]:
         g = math.log10(v["lr"])
         if kind == "peak":
             return 0.1 + 0.8 * bump(g, -2.3, 0.6)
+        if kind == "upper":  # still rising at the range's top: the optimum is the bound 0.1
+            return 0.1 + 0.8 / (1 + math.exp(-2.5 * (g + 2.0)))
+        if kind == "lower":  # falling from the range's bottom: the optimum is the bound 1e-4
+            return 0.1 + 0.8 / (1 + math.exp(2.5 * (g + 3.0)))
         if kind == "cliff":
             return (0.1 + 0.8 / (1 + math.exp(-3.0 * (g + 2.8)))) if g < -1.5 else 0.1
         return 0.1 + 0.6 * bump(g, -3.4, 0.35) + 0.75 * bump(g, -1.9, 0.25)  # bimodal
@@ -171,3 +175,11 @@ def michalewicz(v: dict[str, Any]) -> float:
     x = np.array([v[f"x{i}"] for i in range(len(v))])
     i = np.arange(1, x.size + 1)
     return float(np.sum(np.sin(x) * np.sin(i * x**2 / np.pi) ** 20))
+
+
+# Optima on the boundary (a later session): held-out problems whose best point
+# lies on a bound, a face or a corner of the box.
+def corner_bowl(v: dict[str, Any]) -> float:
+    """-sum (x_i - 1.15)^2 on [0, 1]^d: the optimum is the corner (1, ..., 1)."""
+    x = np.array([v[f"x{i}"] for i in range(len(v))])
+    return -float(np.sum((x - 1.15) ** 2))
