@@ -105,6 +105,18 @@ def is_duplicate(oracle: keras_tuner.Oracle, values: dict[str, Any]) -> bool:
     return bool(oracle._duplicate(values))
 
 
+def is_taken(oracle: keras_tuner.Oracle, values: dict[str, Any]) -> bool:
+    """Whether these values were tried (Keras Tuner's record) or a trial runs them now."""
+    if is_duplicate(oracle, values):
+        return True
+    key = values_hash(oracle, values)
+    return any(
+        values_hash(oracle, t.hyperparameters.values) == key
+        for t in oracle.trials.values()
+        if t.status == "RUNNING"
+    )
+
+
 def random_values(oracle: keras_tuner.Oracle) -> dict[str, Any] | None:
     """Keras Tuner's random sampler: unseen values, or None after its own tries."""
     return oracle._random_values()

@@ -19,8 +19,18 @@ import numpy.typing as npt
 from keras_tuner.engine import hyperparameters as hp_module
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch.core import decision_types, policy, space, trial_rules, two_task
+from kt_lrsearch.core import (
+    candidates,
+    decision_types,
+    features,
+    policy,
+    prior,
+    space,
+    trial_rules,
+    two_task,
+)
 from kt_lrsearch.core.decision_view import DecisionView, Relation
+from kt_lrsearch.core.options import PolicyOptions
 from kt_lrsearch.core.policy import Decision, Observations
 from kt_lrsearch.tuning import encoding
 from kt_lrsearch.tuning.encoding import SpaceEncoder, is_continuous, is_numeric
@@ -212,3 +222,33 @@ def _column_values(encoder: SpaceEncoder, unit: FloatArray) -> FloatArray:
         return hp.min_value + u * (hp.max_value - hp.min_value)
     cells = encoding.cells_of(hp)
     return np.array(cells.values, dtype=np.float64)[cells.index(u)]
+
+
+def gp_features(encoder: SpaceEncoder) -> features.Features | None:
+    """The GP's input map: one-hot unordered choices, inactive children set apart."""
+    return features.feature_map(
+        encoder.categorical_axes(), encoder.conditional_axes(), encoder.inactive_mask
+    )
+
+
+def warm_prior(
+    earlier: Sequence[EarlierTrial],
+    encoder: SpaceEncoder,
+    hyperparameters: hp_module.HyperParameters,
+    direction: str,
+    *,
+    options: PolicyOptions,
+    seed: int | None,
+) -> prior.PriorMean | None:
+    """The warm start's prior mean (:func:`kt_lrsearch.core.prior.prior_from`).
+
+    Fitted to the earlier trials that lie in the current space, with failed ones
+    penalised as in a decision, over the space's global candidates. None when
+    no earlier trial completed there.
+    """
+    obs, _ = earlier_points(earlier, encoder, hyperparameters, direction)
+    if not obs.ok.any():
+        return None
+    reference = candidates.global_candidates(options, dim=encoder.dim, seed=seed, snap=encoder.snap)
+    scores = policy.penalise(obs.frame, obs.ok, options.failure_penalty)
+    return prior.prior_from(obs.unit, scores, gp_features(encoder), reference)

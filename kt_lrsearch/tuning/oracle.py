@@ -23,7 +23,7 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
-from kt_lrsearch.core import candidates, features, gp, policy, prior, trial_rules
+from kt_lrsearch.core import gp, policy, prior, trial_rules
 from kt_lrsearch.core import threads as threads_module
 from kt_lrsearch.core.decision_view import DecisionView
 from kt_lrsearch.core.options import PolicyOptions, check_int
@@ -328,8 +328,8 @@ class GPEIOracle(CrashSafeOracle):
                 trials_so_far=len(self.trials),
                 max_trials=self.max_trials,
                 snap=encoder.snap,
-                is_taken=lambda point: self._is_taken(encoder.decode(point)),
-                gp_features=_gp_features(encoder),
+                is_taken=lambda point: kt_private.is_taken(self, encoder.decode(point)),
+                gp_features=observations.gp_features(encoder),
                 prior_mean=self._prior_mean(encoder),
                 boxable=encoder.is_box(),
             )
@@ -353,17 +353,14 @@ class GPEIOracle(CrashSafeOracle):
         if not self.earlier:
             return None
         if self._prior is None or self._prior[0] != encoder.names:
-            obs, _ = observations.earlier_points(
-                self.earlier, encoder, self.hyperparameters, self.objective.direction
+            mean = observations.warm_prior(
+                self.earlier,
+                encoder,
+                self.hyperparameters,
+                self.objective.direction,
+                options=self.options,
+                seed=self.seed,
             )
-            mean = None
-            if obs.ok.any():
-                gp_features = _gp_features(encoder)
-                reference = candidates.global_candidates(
-                    self.options, dim=encoder.dim, seed=self.seed, snap=encoder.snap
-                )
-                scores = policy.penalise(obs.frame, obs.ok, self.options.failure_penalty)
-                mean = prior.prior_from(obs.unit, scores, gp_features, reference)
             self._prior = (encoder.names, mean)
         return self._prior[1]
 
@@ -392,21 +389,3 @@ class GPEIOracle(CrashSafeOracle):
         if self.random_fallbacks == 1:
             note = "Keras Tuner's random sampler proposed the values (logged once)"
             _LOG.warning("GPEIOracle: %s, so %s", reason, note)
-
-    def _is_taken(self, values: dict[str, Any]) -> bool:
-        """Whether these values were tried (Keras Tuner's record) or are running now."""
-        if kt_private.is_duplicate(self, values):
-            return True
-        key = kt_private.values_hash(self, values)
-        return any(
-            kt_private.values_hash(self, t.hyperparameters.values) == key
-            for t in self.trials.values()
-            if t.status == TrialStatus.RUNNING
-        )
-
-
-def _gp_features(encoder: SpaceEncoder) -> features.Features | None:
-    """The GP's input map: one-hot unordered choices, inactive children set apart."""
-    return features.feature_map(
-        encoder.categorical_axes(), encoder.conditional_axes(), encoder.inactive_mask
-    )
