@@ -48,6 +48,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import keras_tuner as kt
 import numpy as np
+import sklearn_problems
 from landscapes import (
     ackley,
     branin,
@@ -148,6 +149,9 @@ HELD_OUT: dict[str, Problem] = {
         notes="optimum on the face x2 = 0.75",
     ),
     "corner-bowl6-40": Problem(box(_x(6), 0, 1), corner_bowl, -0.135, 40, notes="corner optimum"),
+    # Real tuning problems (a later session), never tuned on: scikit-learn models
+    # trained for every evaluation, Bayesmark-style normalised (sklearn_problems.py).
+    **sklearn_problems.problems(),
 }
 
 
