@@ -104,3 +104,39 @@ def test_asking_for_the_best_trial_while_one_runs_makes_no_second_decision(tmp_p
     for trial_id, trial in oracle.trials.items():
         fresh.trials[trial_id] = trial
     assert fresh.get_best_trials(1)[0].trial_id == oracle.get_best_trials(1)[0].trial_id
+
+
+def _one_value_space(kind: str) -> kt.HyperParameters:
+    hps = kt.HyperParameters()
+    if kind == "log-float":
+        hps.Float("learning_rate", 1e-3, 1e-3, sampling="log")
+    elif kind == "int":
+        hps.Int("units", 32, 32)
+    else:
+        hps.Choice("optimizer", ["sgd"])
+    return hps
+
+
+@pytest.mark.parametrize("kind", ["log-float", "int", "choice"])
+def test_a_one_value_space_runs_once_then_stops_as_keras_tuner_does(tmp_path, kind) -> None:
+    """A range of one value is no axis to tune: one trial at that value, then STOPPED."""
+    space = _one_value_space(kind)
+    ours = make_oracle(str(tmp_path / "ours"), space.copy(), max_trials=4)
+    stock = kt.oracles.RandomSearchOracle(
+        objective=kt.Objective("score", "max"), max_trials=4, seed=1, hyperparameters=space.copy()
+    )
+    stock._set_project_dir(str(tmp_path / "stock"), "p")
+    ran = [run_loop(oracle, lambda values: 1.0, 4) for oracle in (ours, stock)]
+    assert [len(trials) for trials in ran] == [1, 1]
+    assert ran[0][0].hyperparameters.values == ran[1][0].hyperparameters.values
+
+
+def test_a_one_value_hyperparameter_beside_a_range_holds_its_value(tmp_path) -> None:
+    """Only the rate is tuned; the one-value Int is proposed at its value in every trial."""
+    space = lr_space()
+    space.Int("units", 32, 32)
+    oracle = make_oracle(str(tmp_path), space, max_trials=5)
+    trials = run_loop(oracle, peaked, 5)
+    assert len(trials) == 5
+    assert {t.hyperparameters.values["units"] for t in trials} == {32}
+    assert len({t.hyperparameters.values["learning_rate"] for t in trials}) == 5

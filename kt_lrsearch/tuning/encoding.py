@@ -35,12 +35,15 @@ class SpaceEncoder:
         hyperparameters: The oracle's search space (a ``HyperParameters``).
 
     Attributes:
-        tuned: The non-Fixed hyperparameters, one per coordinate, shape (d,).
+        tuned: The hyperparameters with more than one value, one per
+            coordinate, shape (d,). A Fixed one, a Float or Int whose range is a
+            single value and a Choice of one value are not tuned: they decode to
+            that value (Keras Tuner runs such a space once, then stops).
     """
 
     def __init__(self, hyperparameters: hp_module.HyperParameters) -> None:
         self._space = list(hyperparameters.space)
-        self.tuned = [hp for hp in self._space if not isinstance(hp, hp_module.Fixed)]
+        self.tuned = [hp for hp in self._space if not is_single(hp)]
         self._conditional = any(hp.conditions for hp in self._space)
         names = [hp.name for hp in self._space]
         # Vectorised activity needs discrete parents, each the only hyperparameter
@@ -92,8 +95,8 @@ class SpaceEncoder:
         index = 0
         for hp in self._space:
             hps.merge([hp])
-            if isinstance(hp, hp_module.Fixed):
-                value = hp.value
+            if is_single(hp):
+                value = single_value(hp)
             else:
                 value = value_at(hp, float(vector[index]))
                 index += 1
@@ -156,8 +159,8 @@ class SpaceEncoder:
             for condition in hp.conditions:
                 parent = next(p for p in self._space if p.name == condition.name)
                 mask &= active.get(condition.name, np.zeros_like(mask))
-                if isinstance(parent, hp_module.Fixed):
-                    mask &= parent.value in condition.values
+                if is_single(parent):
+                    mask &= single_value(parent) in condition.values
                 else:
                     cells = cells_of(parent)
                     column = points[:, axis_of[id(parent)]]
@@ -266,6 +269,24 @@ def _cells(key: str) -> _Cells:
     """The cells of a hyperparameter, built once per process for each configuration."""
     kind, config = json.loads(key)
     return _Cells(getattr(hp_module, kind).from_config(config))
+
+
+def is_single(hp: hp_module.HyperParameter) -> bool:
+    """Whether a hyperparameter has one value only (nothing to tune on its axis)."""
+    if isinstance(hp, hp_module.Fixed):
+        return True
+    if isinstance(hp, hp_module.Choice):
+        return len(hp.values) == 1
+    return is_numeric(hp) and hp.min_value == hp.max_value
+
+
+def single_value(hp: hp_module.HyperParameter) -> Any:
+    """The one value of a hyperparameter for which :func:`is_single` holds."""
+    if isinstance(hp, hp_module.Fixed):
+        return hp.value
+    if isinstance(hp, hp_module.Choice):
+        return hp.values[0]
+    return hp.min_value
 
 
 def is_numeric(hp: hp_module.HyperParameter) -> bool:
