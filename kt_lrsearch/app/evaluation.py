@@ -27,28 +27,43 @@ def final_evaluation(
 ) -> dict[str, Any] | None:
     """Retrains ``learning_rate`` (the recommendation) on train + validation; tests once.
 
-    Without ``learning_rate``, the best trial's rate is retrained.
+    Without ``learning_rate``, the best trial's rate is retrained. Returns the
+    final study (:func:`_retrain`), or the one results.json holds when it is of
+    the same rate and epochs and its model file is there.
     """
-    import keras_tuner as kt
-    import numpy as np
-
     best = oracle.get_best_trials(1)
     if not best or best[0].score is None or not math.isfinite(best[0].score):
         echo("no completed trial: nothing to retrain")
         return None
     lr = learning_rate or best[0].hyperparameters.values["learning_rate"]
     final = previous_final(run_dir)
-    if (
-        final is not None
-        and final.get("learning_rate") == lr
-        and final.get("epochs") == config.final_epochs
-        and isinstance(final.get("test_accuracy"), float)
-    ):
+    if _already_done(final, lr, config, run_dir):
         echo(f"final evaluation already done: test accuracy {final['test_accuracy']:.4f}")
         return final
     if config.final_epochs == 0:
         return None
     echo(f"retraining lr={lr:.4g} for {config.final_epochs} epoch(s) on train + validation")
+    return _retrain(hypermodel, lr, config.final_epochs, dataset, run_dir, echo)
+
+
+def _retrain(
+    hypermodel: LRHyperModel,
+    lr: float,
+    epochs: int,
+    dataset: data_module.Dataset,
+    run_dir: pathlib.Path,
+    echo: Callable[[str], None],
+) -> dict[str, Any]:
+    """Trains at ``lr`` on train + validation, tests, and saves the model: the final study.
+
+    The test set is only observed (per epoch, for the curves, and once at the
+    end); nothing is chosen on it.
+    """
+    import keras_tuner as kt
+    import numpy as np
+
+    from kt_lrsearch.app import study  # imports Keras: only once a model is trained
+
     hp = kt.HyperParameters()
     hp.Fixed("learning_rate", lr)
     model = hypermodel.build(hp)
@@ -56,17 +71,46 @@ def final_evaluation(
         np.concatenate([dataset.train.images, dataset.validation.images])
     )
     y = np.concatenate([dataset.train.labels, dataset.validation.labels])
+    x_test, y_test = data_module.to_model_input(dataset.test.images), dataset.test.labels
     start = time.monotonic()
     # Same seeded batches and divergence guard as the trials.
-    hypermodel.fit(hp, model, x, y, epochs=config.final_epochs)
-    loss, accuracy = model.evaluate(
-        data_module.to_model_input(dataset.test.images), dataset.test.labels, verbose=0
+    history = hypermodel.fit(
+        hp,
+        model,
+        x,
+        y,
+        validation_data=(x_test, y_test),
+        epochs=epochs,
+        callbacks=study.final_callbacks(epochs, run_dir, echo),
     )
-    echo(f"test accuracy {accuracy:.4f} (lr={lr:.4g}, {time.monotonic() - start:.0f}s)")
+    seconds = time.monotonic() - start
+    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    echo(f"test accuracy {accuracy:.4f} (lr={lr:.4g}, {seconds:.0f}s)")
+    sizes = {"train": len(dataset.train), "validation": len(dataset.validation)}
     return {
         "learning_rate": lr,
-        "epochs": config.final_epochs,
+        "epochs": epochs,
         "test_accuracy": float(accuracy),
         "test_loss": float(loss),
         "test_images": len(dataset.test),
+        "data": {"source": str(dataset.source), **sizes, "test": len(dataset.test)},
+        "seconds": seconds,
+        "parameters": int(model.count_params()),
+        "curves": study.curves(history.history) if hasattr(history, "history") else {},
+        **study.test_report(model, x_test, y_test),
+        "model_file": study.save_model(model, run_dir).name,
     }
+
+
+def _already_done(
+    final: dict[str, Any] | None, lr: float, config: SearchConfig, run_dir: pathlib.Path
+) -> bool:
+    """Whether results.json holds this rate's final study, and its saved model exists."""
+    return (
+        final is not None
+        and final.get("learning_rate") == lr
+        and final.get("epochs") == config.final_epochs
+        and isinstance(final.get("test_accuracy"), float)
+        and isinstance(final.get("model_file"), str)
+        and (run_dir / final["model_file"]).is_file()
+    )

@@ -17,6 +17,7 @@ import os
 import pathlib
 from typing import Any
 
+from kt_lrsearch.app import study_report
 from kt_lrsearch.app.progress import DURATIONS
 from kt_lrsearch.core import trial_rules
 from kt_lrsearch.core.files import atomic_write_text
@@ -68,8 +69,13 @@ def write_artifacts(
     recommendation: Recommendation | None = None,
     warm_start: list[dict[str, Any]] | None = None,
     relation: dict[str, Any] | None = None,
+    head: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Writes results.json, results.csv, convergence.png, search.gif, report.html.
+
+    With a final study (``final`` with curves and a confusion matrix), also
+    final_curves.png and confusion_matrix.png. ``head`` is the run's head
+    (:func:`kt_lrsearch.app.study_report.run_head`), results.json's ``run``.
 
     results.json's ``recommendation`` is the model's rate and range (None when
     there is none); ``warnings`` lists what the user should act on;
@@ -80,6 +86,7 @@ def write_artifacts(
     run_dir = pathlib.Path(run_dir)
     warning = bound_warning(recommendation) if recommendation else None
     results = {
+        "run": head,
         "config": config,
         "objective": objective,
         "direction": direction,
@@ -103,6 +110,7 @@ def write_artifacts(
             scores, [t["status"] for t in trials], direction=direction, objective=objective
         )
         save_figure(fig, run_dir / "convergence.png")
+    study_report.write_figures(run_dir, final)
     frames = sorted((run_dir / "plots").glob("iteration_*.png"))
     if frames:
         write_gif(frames, run_dir / "search.gif")
@@ -181,13 +189,16 @@ _STYLE = """body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.15rem .6rem;text-align:right}
 tr.best{background:#fff3c4;font-weight:bold}img{max-width:100%}figure{margin:1rem 0}
 figcaption{color:#555;font-size:.85rem}.answer{font-size:1.4rem}.warning{color:#a33}
-summary{cursor:pointer;font-weight:bold;margin:1rem 0}pre{background:#f5f5f5;padding:.5rem}"""
+dl.head{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem;color:#444}
+dl.head dd{margin:0}summary{cursor:pointer;font-weight:bold;margin:1rem 0}
+pre{background:#f5f5f5;padding:.5rem}"""
 
 
 def render_html(run_dir: pathlib.Path, results: dict[str, Any], frames: list[pathlib.Path]) -> str:
     """A self-contained page (images inlined as base64) that leads with the decision.
 
-    Order: the decision and the final iteration figure; convergence and the
+    Order: the run's head (date, data, model, time, versions); the decision
+    and the final iteration figure; the final model's study; convergence and the
     trial table (best row highlighted); then, collapsed, every iteration's
     figure, the animation and the configuration.
     """
@@ -209,7 +220,9 @@ def render_html(run_dir: pathlib.Path, results: dict[str, Any], frames: list[pat
 <html lang="en"><head><meta charset="utf-8"><title>kt_lrsearch report</title>
 <style>{_STYLE}</style></head>
 <body><h1>Learning-rate search</h1>
+{study_report.head_html(results.get("run"))}
 <section id="decision">{_decision(results)}{final_figure}</section>
+{study_report.study_html(run_dir, results["final"], lambda p: _embed(p, "image/png"))}
 <section id="trials"><h2>Trials</h2>{convergence}{_table(results)}</section>
 <details id="iterations"><summary>Every iteration ({len(frames)} figures)</summary>
 {iterations}</details>

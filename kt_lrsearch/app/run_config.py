@@ -38,6 +38,11 @@ OWNED = (
     "report.html",
     "convergence.png",
     "search.gif",
+    # The final study (app/study.py, app/study_report.py); named here so this
+    # module stays free of Keras and figures.
+    "final_model.keras",
+    "final_curves.png",
+    "confusion_matrix.png",
     DURATIONS,
     EVENTS,
     WORKER_LOGS,

@@ -17,9 +17,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kt_lrsearch.app import data as data_module
+from kt_lrsearch.app import study_report
 from kt_lrsearch.app.assembly import callbacks_for, hypermodel_for, oracle_for, tune
 from kt_lrsearch.app.distributed import LOOPBACK
 from kt_lrsearch.app.evaluation import final_evaluation
+from kt_lrsearch.app.progress import EVENTS, read_events
 from kt_lrsearch.app.replay import drawing_pool, redraw_missing_figures, replay_figures
 from kt_lrsearch.app.report import load_trials, write_artifacts
 from kt_lrsearch.app.run_config import (
@@ -119,7 +121,7 @@ def _search_locked(
         f"{len(dataset.test)} test images from {dataset.source}"
     )
     echo("starting: TensorFlow loads and the first trial compiles the model (about 10 s)")
-    start = time.monotonic()
+    start, ended_before = time.monotonic(), _ended_trials(run_dir)
     if workers:
         oracle = _chief_oracle(config, run_dir, echo, earlier)
         _serve_workers(oracle, run_dir, workers, worker_command, host, port, echo)
@@ -127,7 +129,10 @@ def _search_locked(
     else:
         tuner = tune(config, run_dir, dataset, callbacks_for(config, run_dir, echo), echo, earlier)
         oracle, hypermodel = tuner.oracle, tuner.hypermodel
-    echo(f"search finished in {time.monotonic() - start:.0f}s")
+    if _ended_trials(run_dir) == ended_before:
+        echo(f"nothing to do: the search had finished ({len(oracle.trials)} trials)")
+    else:
+        echo(f"search finished in {time.monotonic() - start:.0f}s")
     drawn = redraw_missing_figures(
         lambda: oracle_for(config, [], earlier), list(oracle.trials.values()), run_dir / PLOTS
     )
@@ -135,7 +140,7 @@ def _search_locked(
         # Missing after a kill, or the last figure of a run whose budget was extended
         # (it had shown no next point; run_config removes it).
         echo(f"drew {len(drawn)} iteration figure(s) missing from the run directory")
-    advice = recommend(oracle, echo)
+    advice = recommend(oracle, echo, say_rate=False)  # the closing line states it
     final = final_evaluation(
         oracle,
         hypermodel,
@@ -272,21 +277,34 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
         )
 
 
-def recommend(oracle: GPEIOracle, echo: Callable[[str], None]) -> Recommendation | None:
-    """The model's recommended rate and range (see kt_lrsearch.core.recommendation), echoed."""
+def recommend(
+    oracle: GPEIOracle, echo: Callable[[str], None], *, say_rate: bool = True
+) -> Recommendation | None:
+    """The model's recommended rate and range (see kt_lrsearch.core.recommendation).
+
+    Echoes the rate (unless ``say_rate`` is False: the search's closing line
+    states it, so it is said once), a warning at a bound, and the warm start's
+    verdict.
+    """
     advice = oracle.decision_view().recommend()
     if advice is None:
         return None
-    echo(
-        f"recommended learning rate {advice.value:.2g} (range {advice.low:.2g} to "
-        f"{advice.high:.2g}, where the model cannot tell rates apart)"
-    )
+    if say_rate:
+        echo(
+            f"recommended learning rate {advice.value:.2g} (range {advice.low:.2g} to "
+            f"{advice.high:.2g}, where the model cannot tell rates apart)"
+        )
     warning = bound_warning(advice)
     if warning:
         echo(f"warning: {warning}")
     if (relation := oracle.decision_view().relation) is not None:
         echo(f"warm start: {relation.verdict}")
     return advice
+
+
+def _ended_trials(run_dir: pathlib.Path) -> int:
+    """How many trial results the run's event log holds (trial_events.jsonl)."""
+    return sum(event.get("event") == "end" for event in read_events(run_dir / EVENTS))
 
 
 def _write_artifacts(
@@ -306,14 +324,34 @@ def _write_artifacts(
         for t in oracle.earlier
     ]
     relation = oracle.decision_view().relation
+    trials = load_trials(oracle, run_dir)
     return write_artifacts(
         run_dir,
         config=dataclasses.asdict(config),
-        trials=load_trials(oracle, run_dir),
+        trials=trials,
         final=final,
         objective=oracle.objective.name,
         direction=oracle.objective.direction,
         recommendation=advice,
         warm_start=earlier,
         relation=relation.as_dict() if relation else None,
+        head=study_report.run_head(
+            dataclasses.asdict(config), final, trials, _model_summary(config)
+        ),
     )
+
+
+def _model_summary(config: SearchConfig) -> dict[str, Any]:
+    """The network and optimizer a search trains, for the report's head."""
+    from kt_lrsearch.app.model import ResNetConfig, TrainingConfig
+
+    resnet, training = ResNetConfig(), TrainingConfig(batch_size=config.batch_size)
+    nesterov = ", Nesterov" if training.nesterov else ""
+    return {
+        "name": "ResNet",
+        "widths": list(resnet.widths),
+        "blocks_per_stage": resnet.blocks_per_stage,
+        "optimizer": (
+            f"SGD, momentum {training.momentum}{nesterov}, batch size {training.batch_size}"
+        ),
+    }

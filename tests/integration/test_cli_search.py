@@ -42,10 +42,10 @@ PROGRESS = [
         r"starting: TensorFlow loads and the first trial compiles the model \(about 10 s\)",
         r"\[[#.]+\] trial \d+/\d+  lr=\S+  val_accuracy=\S+  best=\S+  [\d.]+s  \(elapsed \d+s\)",
         r"search finished in \d+s",
-        r"recommended learning rate \S+ \(range \S+ to \S+, where the model cannot tell rates "
-        r"apart\)",
         r"warning: .+",
         r"retraining lr=\S+ for \d+ epoch\(s\) on train \+ validation",
+        r"final training: epoch \d+/\d+  loss=\S+  accuracy=\S+  test_loss=\S+  "
+        r"test_accuracy=\S+  \d+s(, about \d+s left)?",
         r"test accuracy \d\.\d{4} \(lr=\S+, \d+s\)",
         r"recommended learning rate \S+ \(range \S+ to \S+\); best trial: \S+ \(validation "
         r"accuracy \d\.\d{4}\); report: \S+/report\.html",
@@ -85,9 +85,12 @@ def test_quick_search_writes_every_artifact(quick_run) -> None:
     with open(out / "results.csv") as handle:
         assert len(list(csv.DictReader(handle))) == 6
     page = (out / "report.html").read_text()
-    # 5 iteration figures + convergence, and the last iteration figure again at the top.
-    assert page.count("data:image/png;base64,") == 7 and "data:image/gif;base64," in page
-    assert "trial 6/6" in result.stdout and "recommended learning rate" in result.stdout
+    # 5 iteration figures + convergence, the last iteration figure again at the top,
+    # and the final model's curves and confusion matrix.
+    assert page.count("data:image/png;base64,") == 9 and "data:image/gif;base64," in page
+    assert '<dl class="head">' in page and "78,426 parameters" in page
+    assert "trial 6/6" in result.stdout
+    assert result.stdout.count("recommended learning rate") == 1  # said once, at the end
     # The whole console: progress lines only, nothing from TensorFlow, absl or TFP.
     assert result.stderr == ""
     strays = [
@@ -117,6 +120,49 @@ def test_quick_search_writes_every_artifact(quick_run) -> None:
     }
     assert any(p.endswith("trial.json") for p in modes)
     assert {p: m for p, m in modes.items() if m != 0o666 & ~mask} == {}
+
+
+@pytest.mark.slow
+def test_quick_search_ends_with_the_study(quick_run) -> None:
+    """The saved model, its curves (results.json, TensorBoard, a figure), the confusion matrix."""
+    import keras
+    import numpy as np
+
+    from kt_lrsearch.app import data as data_module
+
+    out, _ = quick_run
+    results = json.loads((out / "results.json").read_text())
+    final = results["final"]
+    model = keras.saving.load_model(out / final["model_file"])
+    dataset = data_module.load(str(SAMPLE), validation_fraction=0.2, seed=42, train_limit=800)
+    images = data_module.to_model_input(dataset.test.images)
+    _, accuracy = model.evaluate(images, dataset.test.labels, verbose=0)
+    assert accuracy == pytest.approx(final["test_accuracy"], abs=1e-6)
+    matrix = np.array(final["confusion_matrix"])
+    assert matrix.shape == (10, 10) and matrix.sum() == 1000
+    assert list(matrix.sum(axis=1)) == list(np.bincount(dataset.test.labels, minlength=10))
+    assert np.trace(matrix) / 1000 == pytest.approx(final["test_accuracy"], abs=1e-6)
+    assert final["class_names"][0] == "T-shirt/top" and len(final["per_class_accuracy"]) == 10
+    epochs = results["config"]["final_epochs"]
+    assert {k: len(v) for k, v in final["curves"].items()} == {
+        "loss": epochs,
+        "accuracy": epochs,
+        "test_loss": epochs,
+        "test_accuracy": epochs,
+    }
+    assert final["curves"]["test_accuracy"][-1] == pytest.approx(final["test_accuracy"], abs=1e-6)
+    for figure in ("final_curves.png", "confusion_matrix.png"):
+        assert (out / figure).stat().st_size > 0
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    board = EventAccumulator(str(out / "tensorboard" / "final" / "validation"))
+    board.Reload()
+    assert len(board.Tensors("epoch_accuracy")) == epochs
+    head = results["run"]
+    assert head["data"] == {"source": str(SAMPLE), "train": 800, "validation": 688, "test": 1000}
+    assert head["model"]["parameters"] == model.count_params()
+    assert head["versions"]["keras"] == keras.__version__
+    assert head["seconds"]["total"] >= head["seconds"]["final"] > 0
 
 
 @pytest.mark.slow
@@ -150,6 +196,8 @@ def test_rerunning_the_same_command_resumes(quick_run) -> None:
     assert "] trial " not in result.stdout  # nothing retrained: the search was complete
     assert "resuming: 6 trial(s) already on disk" in result.stdout
     assert "final evaluation already done" in result.stdout
+    assert "nothing to do: the search had finished (6 trials)" in result.stdout
+    assert "search finished in" not in result.stdout
     after = json.loads((out / "results.json").read_text())
     assert after["trials"] == before["trials"] and after["final"] == before["final"]
 
