@@ -162,7 +162,8 @@ def test_a_temporary_left_by_a_kill_is_not_corrupt_state(tmp_path) -> None:
     project = tmp_path / "run" / "tuner"
     (project / "trial_0").mkdir(parents=True)
     (project / ".tmp-tuner0-x1.json").write_text("")  # killed before its first byte
-    (project / "trial_0" / "trial.json").write_text('{"trial_id": "0"}')
+    (project / "trial_0" / "trial.json").write_text(json.dumps(_trial_state(0.01)))
+    (project / "oracle.json").write_text("{}")
     check_state_files(tmp_path / "run")
     (project / "oracle.json").write_text("")
     with pytest.raises(SearchError, match=r"oracle\.json: corrupt Keras Tuner state"):
@@ -294,3 +295,67 @@ def test_warm_start_sources_that_cannot_serve_exit_2_before_anything_is_written(
         assert result.exit_code == 2, result.output
         assert_clean_failure(result, message)
         assert not out.exists()  # nothing written
+
+
+def _trial_state(rate: float) -> dict:
+    """A finished trial's file, as Keras Tuner writes it."""
+    import keras_tuner as kt
+
+    hps = kt.HyperParameters()
+    hps.Float("learning_rate", 1e-4, 1e-1, sampling="log")
+    hps.values["learning_rate"] = rate
+    trial = kt.engine.trial.Trial(hps, trial_id="0", status="COMPLETED")
+    return trial.get_state()
+
+
+def _run_with_trial(tmp_path, dataset, state: dict | None, oracle: bool = True) -> pathlib.Path:
+    out = tmp_path / "run"
+    write_run_config(out, **SAME_AS_DEFAULTS, data_dir=str(dataset))
+    (out / "tuner" / "trial_0").mkdir(parents=True)
+    if oracle:
+        (out / "tuner" / "oracle.json").write_text("{}")
+    (out / "tuner" / "trial_0" / "trial.json").write_text(json.dumps(state))
+    return out
+
+
+@pytest.mark.parametrize("command", ["search", "report"])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda s: {k: v for k, v in s.items() if k != "status"}, "corrupt Keras Tuner trial (no "),
+        (lambda s: {**s, "hyperparameters": []}, "no hyperparameters.values"),
+        (
+            lambda s: {
+                **s,
+                "hyperparameters": {**s["hyperparameters"], "values": {"learning_rate": 3.0}},
+            },
+            "learning rate 3 lies outside the range searched [0.0001, 0.1]",
+        ),
+    ],
+    ids=["no-status", "no-values", "rate-outside"],
+)
+def test_a_trial_file_that_cannot_be_resumed_is_named(
+    tmp_path, dataset, command: str, edit, message: str
+) -> None:
+    out = _run_with_trial(tmp_path, dataset, edit(_trial_state(0.01)))
+    before = (out / "tuner" / "trial_0" / "trial.json").read_text()
+    args = ["--data-dir", str(dataset), "--out", str(out)] if command == "search" else [str(out)]
+    assert_clean_failure(invoke(command, *args), message)
+    assert str(out / "tuner" / "trial_0" / "trial.json") in invoke(command, *args).output
+    assert (out / "tuner" / "trial_0" / "trial.json").read_text() == before  # nothing lost
+
+
+def test_trial_files_without_oracle_json_are_named(tmp_path, dataset) -> None:
+    out = _run_with_trial(tmp_path, dataset, _trial_state(0.01), oracle=False)
+    (out / "tuner" / "tuner0.json").write_text("{}")  # the tuner saved after a trial
+    result = invoke("search", "--data-dir", str(dataset), "--out", str(out))
+    assert_clean_failure(result, "oracle.json is missing, but 1 trial file(s) are there")
+    assert (out / "tuner" / "trial_0" / "trial.json").exists()
+
+
+def test_a_trial_at_the_bounds_is_inside_the_range(tmp_path, dataset) -> None:
+    for rate in (1e-4, 1e-1):
+        out = _run_with_trial(tmp_path / str(rate), dataset, _trial_state(rate))
+        from kt_lrsearch.app.run_config import SearchConfig
+
+        check_state_files(out, SearchConfig(**SAME_AS_DEFAULTS, data_dir=str(dataset)))

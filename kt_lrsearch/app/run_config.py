@@ -28,6 +28,10 @@ OBJECTIVE = "val_accuracy"
 LEARNING_RATE = "learning_rate"  # the one hyperparameter the search tunes
 WORKER_LOGS = "workers"
 TENSORBOARD = "tensorboard"
+# What Keras Tuner's Trial.set_state reads from a trial.json.
+TRIAL_KEYS = frozenset(
+    {"trial_id", "hyperparameters", "metrics", "score", "best_step", "status", "message"}
+)
 # What --overwrite may delete: only what a search writes, never other files.
 OWNED = (
     "config.json",
@@ -171,7 +175,7 @@ def prepare_run_dir(
                 target.unlink()
     elif saved.exists():
         extended = check_same_config(saved, config, data_fingerprint)
-        check_state_files(run_dir)
+        check_state_files(run_dir, config)
         if extended is not None:
             # Imported here: the figure module loads matplotlib, which a run
             # that only resumes or refuses does not need.
@@ -188,28 +192,75 @@ def prepare_run_dir(
     return extended
 
 
-def check_state_files(run_dir: pathlib.Path) -> None:
-    """Raises SearchError naming a Keras Tuner state file that is not valid JSON.
+def check_state_files(run_dir: pathlib.Path, config: SearchConfig | None = None) -> None:
+    """Raises SearchError naming a Keras Tuner state file that cannot be resumed.
 
     This tool writes them atomically, but a file from elsewhere (an older
     version, a full disk, an edit) would otherwise end in a traceback inside
-    Keras Tuner's reload.
+    Keras Tuner's reload: a file that is not a JSON object, a trial file
+    without the keys Keras Tuner reads, a saved project without ``oracle.json``,
+    or (given ``config``) a trial whose learning rate lies outside the range
+    searched. Nothing is changed on disk.
     """
     project = run_dir / PROJECT
     states = [*project.glob("*.json"), *project.glob("trial_*/trial.json")]
     # A temporary a kill left behind is not state (pathlib's glob matches dotfiles).
-    for state in [s for s in states if not s.name.startswith(TMP_PREFIX)]:
-        try:
-            payload = json.loads(state.read_text())
-        except (OSError, ValueError) as error:
-            payload, problem = None, str(error)
-        else:
-            problem = "not a JSON object"
-        if not isinstance(payload, dict):
-            raise SearchError(
-                f"{state}: corrupt Keras Tuner state ({problem}); rerun with --overwrite to "
-                "start afresh (finished trials are lost), or choose another --out"
-            )
+    states = [s for s in states if not s.name.startswith(TMP_PREFIX)]
+    for state in states:
+        payload = _state_payload(state)
+        if state.name == "trial.json":
+            _check_trial(state, payload, config)
+    trials = [s for s in states if s.name == "trial.json"]
+    # A tuner file is written after oracle.json at every trial's end, so with one
+    # there, a missing oracle.json was removed (Keras Tuner's reload would fail).
+    tuner_saved = any(s.name.startswith("tuner") for s in states)
+    if trials and tuner_saved and not (project / "oracle.json").exists():
+        raise SearchError(
+            f"{project / 'oracle.json'} is missing, but {len(trials)} trial file(s) are "
+            "there: restore it from a copy of the run to resume, or rerun with --overwrite "
+            "to start afresh (finished trials are lost)"
+        )
+
+
+def _state_payload(state: pathlib.Path) -> dict[str, Any]:
+    """A state file's JSON object, or SearchError naming the file."""
+    try:
+        payload = json.loads(state.read_text())
+    except (OSError, ValueError) as error:
+        payload, problem = None, str(error)
+    else:
+        problem = "not a JSON object"
+    if not isinstance(payload, dict):
+        raise SearchError(
+            f"{state}: corrupt Keras Tuner state ({problem}); rerun with --overwrite to "
+            "start afresh (finished trials are lost), or choose another --out"
+        )
+    return payload
+
+
+def _check_trial(state: pathlib.Path, payload: dict[str, Any], config: SearchConfig | None) -> None:
+    """A trial file has the keys Keras Tuner reads, and a rate inside the searched range."""
+    missing = sorted(TRIAL_KEYS - payload.keys())
+    values = payload.get("hyperparameters")
+    if not missing and not (isinstance(values, dict) and isinstance(values.get("values"), dict)):
+        missing = ["hyperparameters.values"]
+    if missing:
+        raise SearchError(
+            f"{state}: corrupt Keras Tuner trial (no {', '.join(missing)}); restore it from "
+            "a copy of the run to resume, or rerun with --overwrite to start afresh "
+            "(finished trials are lost)"
+        )
+    rate = values["values"].get(LEARNING_RATE)
+    if config is None or not isinstance(rate, (int, float)):
+        return
+    # Values come back from JSON exactly as written; the slack is for a bound's rounding.
+    low, high = config.lr_min * (1 - 1e-9), config.lr_max * (1 + 1e-9)
+    if not low <= rate <= high:
+        raise SearchError(
+            f"{state}: learning rate {rate:g} lies outside the range searched "
+            f"[{config.lr_min:g}, {config.lr_max:g}] (the file was edited, or comes from "
+            "another search); restore it from a copy of the run to resume"
+        )
 
 
 def _same_data(

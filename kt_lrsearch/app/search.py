@@ -256,7 +256,7 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
     if not run_dir.is_dir():
         raise SearchError(f"{run_dir}: no such run directory")
     config = read_config(run_dir)
-    check_state_files(run_dir)
+    check_state_files(run_dir, config)
     with run_lock(run_dir, "report", echo), drawing_pool() as pool:
         earlier = read_warm_start(config, warm_sources(config), run_dir)
         oracle = oracle_for(config, [], earlier)
