@@ -191,7 +191,8 @@ tr.best{background:#fff3c4;font-weight:bold}img{max-width:100%}figure{margin:1re
 figcaption{color:#555;font-size:.85rem}.answer{font-size:1.4rem}.warning{color:#a33}
 dl.head{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem;color:#444}
 dl.head dd{margin:0}summary{cursor:pointer;font-weight:bold;margin:1rem 0}
-pre{background:#f5f5f5;padding:.5rem}"""
+pre{background:#f5f5f5;padding:.5rem}.side{display:flex;gap:1.5rem;align-items:center}
+.side figure{flex:0 1 68%}"""
 
 
 def render_html(run_dir: pathlib.Path, results: dict[str, Any], frames: list[pathlib.Path]) -> str:

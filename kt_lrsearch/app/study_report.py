@@ -111,13 +111,15 @@ def study_html(
     if final.get("model_file"):
         name = html.escape(final["model_file"])
         parts.append(f"<p>Saved as <code>{name}</code> (<code>keras.saving.load_model</code>).</p>")
-    for figure in (CURVES_FIGURE, CONFUSION_FIGURE):
-        if (run_dir / figure).exists():
-            parts.append(embed(run_dir / figure))
+    if (run_dir / CURVES_FIGURE).exists():
+        parts.append(embed(run_dir / CURVES_FIGURE))
+    # The matrix and the per-class table side by side: the page stays short.
+    confusion = embed(run_dir / CONFUSION_FIGURE) if (run_dir / CONFUSION_FIGURE).exists() else ""
     cells = [
         (html.escape(name), "&ndash;" if acc is None else f"{acc:.3f}")
         for name, acc in zip(final["class_names"], final["per_class_accuracy"], strict=True)
     ]
     rows = "".join(f"<tr><td>{name}</td><td>{acc}</td></tr>" for name, acc in cells)
-    parts.append(f"<table><tr><th>class</th><th>test accuracy</th></tr>{rows}</table>")
+    table = f"<table><tr><th>class</th><th>test accuracy</th></tr>{rows}</table>"
+    parts.append(f'<div class="side">{confusion}{table}</div>')
     return f'<section id="study">{"".join(parts)}</section>'

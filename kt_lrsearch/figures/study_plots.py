@@ -29,7 +29,7 @@ def plot_curves(curves: Mapping[str, Sequence[float]], *, learning_rate: float) 
     training values are Keras's running means over the epoch, the test ones are
     measured at its end). Markers show a one-epoch training's single point.
     """
-    fig = Figure(figsize=(8.0, 3.4), layout="constrained")
+    fig = Figure(figsize=(8.0, 3.0), layout="constrained")
     loss_ax, acc_ax = fig.subplots(1, 2)
     count = max((len(curves.get(key, [])) for key, *_ in _LINES), default=0)
     for key, label, colour, style in _LINES:
@@ -63,7 +63,7 @@ def plot_confusion(matrix: Sequence[Sequence[int]], class_names: Sequence[str]) 
     counts = np.asarray(matrix, dtype=np.int64)
     totals = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
-    fig = Figure(figsize=(7.0, 6.0), layout="constrained")
+    fig = Figure(figsize=(6.4, 5.4), layout="constrained")
     ax = fig.subplots()
     image = ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
     for (i, j), count in np.ndenumerate(counts):
