@@ -97,7 +97,7 @@ def _retrain(
         "seconds": seconds,
         "parameters": int(model.count_params()),
         "curves": study.curves(history.history) if hasattr(history, "history") else {},
-        **study.test_report(model, x_test, y_test),
+        **study.confusion_report(model, x_test, y_test),
         "model_file": study.save_model(model, run_dir).name,
     }
 

@@ -38,8 +38,12 @@ CLASS_NAMES = (
 MODEL_FILE = "final_model.keras"
 TENSORBOARD_DIR = "tensorboard"
 # Keras's history names -> the names the study reports (validation data is the test set).
-_CURVES = {"loss": "loss", "accuracy": "accuracy", "val_loss": "test_loss"}
-_CURVES["val_accuracy"] = "test_accuracy"
+_CURVES = {
+    "loss": "loss",
+    "accuracy": "accuracy",
+    "val_loss": "test_loss",
+    "val_accuracy": "test_accuracy",
+}
 
 
 def confusion_matrix(
@@ -79,7 +83,7 @@ def save_model(model: keras.Model, run_dir: pathlib.Path) -> pathlib.Path:
     return path
 
 
-def test_report(
+def confusion_report(
     model: keras.Model, images: npt.NDArray[np.float32], labels: npt.NDArray[np.integer]
 ) -> dict[str, Any]:
     """The confusion matrix and per-class accuracy of ``model`` on the test images."""
