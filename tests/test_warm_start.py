@@ -277,3 +277,22 @@ def test_a_conditional_space_warm_start_accepts_children_switched_off(tmp_path) 
     with pytest.raises(WarmStartError, match="no filters"):
         oracle = make_oracle(str(tmp_path / "b"), space(), max_trials=3, warm_start=[bad])
         run_loop(oracle, objective, 1)
+
+
+def test_the_console_line_says_what_a_warm_start_brings() -> None:
+    from kt_lrsearch.app.warm_sources import describe_source
+    from kt_lrsearch.tuning.warm_start import EarlierTrial
+
+    trials = [
+        EarlierTrial({"learning_rate": 0.01}, 0.61, "run1"),
+        EarlierTrial({"learning_rate": 0.05}, None, "run1"),
+        EarlierTrial({"learning_rate": 0.002}, 0.55, "run1"),
+    ]
+    line = describe_source("run1", trials)
+    assert line == (
+        "warm start run1: 3 earlier trial(s) (2 completed), "
+        "best learning rate 0.01 (val_accuracy 0.6100)"
+    )
+    assert (
+        describe_source("run2", trials[1:2]) == "warm start run2: 1 earlier trial(s) (0 completed)"
+    )

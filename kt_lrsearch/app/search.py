@@ -77,7 +77,7 @@ def run_search(
     run_dir = pathlib.Path(run_dir)
     data_fingerprint = data_module.fingerprint(data_module.locate(config.data_dir))
     sources = warm_sources(config)
-    earlier = read_warm_start(config, sources, run_dir)
+    earlier = read_warm_start(config, sources, run_dir, echo)
     for source in sources:
         if isinstance(source, warm_start.Rescaled):
             factor = source.factors[LEARNING_RATE]

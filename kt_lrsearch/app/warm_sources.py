@@ -7,8 +7,9 @@ checked before anything is written.
 
 from __future__ import annotations
 
+import math
 import pathlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from kt_lrsearch.app.run_config import (
     LEARNING_RATE,
@@ -22,12 +23,17 @@ from kt_lrsearch.tuning.warm_start import WarmStartError
 
 
 def read_warm_start(
-    config: SearchConfig, sources: Sequence[warm_start.Source], run_dir: pathlib.Path
+    config: SearchConfig,
+    sources: Sequence[warm_start.Source],
+    run_dir: pathlib.Path,
+    echo: Callable[[str], None] | None = None,
 ) -> list[warm_start.EarlierTrial]:
     """The earlier trials of ``sources`` (``warm_sources(config)``), read once.
 
     Checked before anything is written: each source readable, of this
     objective, over the learning rate, and not the run directory itself.
+    With ``echo``, one line per source says what it brings
+    (:func:`describe_source`).
 
     Raises:
         WarmStartError: A source that cannot warm-start this search.
@@ -46,7 +52,21 @@ def read_warm_start(
                     f"{', '.join(sorted(trial.values)) or 'nothing'}, not {LEARNING_RATE})"
                 )
         earlier += trials
+        if echo is not None:
+            echo(describe_source(path, trials))
     return earlier
+
+
+def describe_source(path: str, trials: Sequence[warm_start.EarlierTrial]) -> str:
+    """``warm start PATH: N earlier trials (K completed), best learning rate R (score S)``."""
+    done = [t for t in trials if t.score is not None and math.isfinite(t.score)]
+    line = f"warm start {path}: {len(trials)} earlier trial(s) ({len(done)} completed)"
+    if done:
+        best = max(done, key=lambda t: t.score)
+        # Values come rescaled already (Rescaled): the rate as this search counts it.
+        rate = best.values[LEARNING_RATE]
+        line += f", best learning rate {rate:.3g} ({OBJECTIVE} {best.score:.4f})"
+    return line
 
 
 def warm_sources(config: SearchConfig) -> list[warm_start.Source]:

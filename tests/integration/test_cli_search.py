@@ -271,6 +271,11 @@ def test_a_search_warm_started_from_an_earlier_run_and_resumed(quick_run, tmp_pa
     assert result.returncode == 0, result.stdout + result.stderr
     assert "searched at batch size 32, this search at 16" in result.stdout
     earlier = json.loads((out / "results.json").read_text())
+    best = earlier["best"]
+    assert (
+        f"warm start {out}: 6 earlier trial(s) (6 completed), best learning rate "
+        f"{best['learning_rate'] / 2:.3g} (val_accuracy {best['score']:.4f})"
+    ) in result.stdout
     results = json.loads((run / "results.json").read_text())
     assert len(results["trials"]) == 3  # only new trials count
     used = [(e["learning_rate"], e["score"], e["rate_factor"]) for e in results["warm_start"]]
