@@ -32,6 +32,11 @@ TENSORBOARD = "tensorboard"
 TRIAL_KEYS = frozenset(
     {"trial_id", "hyperparameters", "metrics", "score", "best_step", "status", "message"}
 )
+# The final study's files (app/study.py, app/study_report.py write them), named
+# here beside OWNED so that this module stays free of Keras and figures.
+MODEL_FILE = "final_model.keras"
+CURVES_FIGURE = "final_curves.png"
+CONFUSION_FIGURE = "confusion_matrix.png"
 # What --overwrite may delete: only what a search writes, never other files.
 OWNED = (
     "config.json",
@@ -42,11 +47,9 @@ OWNED = (
     "report.html",
     "convergence.png",
     "search.gif",
-    # The final study (app/study.py, app/study_report.py); named here so this
-    # module stays free of Keras and figures.
-    "final_model.keras",
-    "final_curves.png",
-    "confusion_matrix.png",
+    MODEL_FILE,
+    CURVES_FIGURE,
+    CONFUSION_FIGURE,
     DURATIONS,
     EVENTS,
     WORKER_LOGS,

@@ -43,6 +43,7 @@ from kt_lrsearch.core.recommendation import Recommendation, bound_warning
 from kt_lrsearch.tuning import kt_private, warm_start
 
 if TYPE_CHECKING:  # the real imports are lazy: TensorFlow loads only for a run
+    from kt_lrsearch.app.training import LRHyperModel
     from kt_lrsearch.tuning.oracle import GPEIOracle
 
 
@@ -336,16 +337,14 @@ def _write_artifacts(
         warm_start=earlier,
         relation=relation.as_dict() if relation else None,
         head=study_report.run_head(
-            dataclasses.asdict(config), final, trials, _model_summary(config)
+            dataclasses.asdict(config), final, trials, _model_summary(hypermodel_for(config))
         ),
     )
 
 
-def _model_summary(config: SearchConfig) -> dict[str, Any]:
-    """The network and optimizer a search trains, for the report's head."""
-    from kt_lrsearch.app.model import ResNetConfig, TrainingConfig
-
-    resnet, training = ResNetConfig(), TrainingConfig(batch_size=config.batch_size)
+def _model_summary(hypermodel: LRHyperModel) -> dict[str, Any]:
+    """The network and optimizer the run's hypermodel trains, for the report's head."""
+    resnet, training = hypermodel.resnet, hypermodel.training
     nesterov = ", Nesterov" if training.nesterov else ""
     return {
         "name": "ResNet",

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 import numpy.typing as npt
 
+from kt_lrsearch.app.run_config import MODEL_FILE, TENSORBOARD
 from kt_lrsearch.core.files import atomic_path
 
 # Fashion-MNIST's labels 0-9 (Xiao et al., 2017, the dataset's README).
@@ -35,8 +36,6 @@ CLASS_NAMES = (
     "Bag",
     "Ankle boot",
 )
-MODEL_FILE = "final_model.keras"
-TENSORBOARD_DIR = "tensorboard"
 # Keras's history names -> the names the study reports (validation data is the test set).
 _CURVES = {
     "loss": "loss",
@@ -125,7 +124,7 @@ def final_callbacks(
 ) -> list[keras.callbacks.Callback]:
     """The final training's progress lines and its TensorBoard log.
 
-    The log, per-epoch scalars under ``run_dir / TENSORBOARD_DIR / final``,
+    The log, per-epoch scalars under ``run_dir / TENSORBOARD / final``,
     needs TensorFlow's summary writer; on a backend without TensorFlow it is
     left out and said so.
     """
@@ -135,7 +134,7 @@ def final_callbacks(
         echo("no TensorFlow installed: the final training's TensorBoard log is skipped")
         return callbacks
     board = keras.callbacks.TensorBoard(
-        log_dir=str(run_dir / TENSORBOARD_DIR / "final"),
+        log_dir=str(run_dir / TENSORBOARD / "final"),
         histogram_freq=0,
         write_graph=False,
         profile_batch=0,

@@ -15,11 +15,10 @@ import pathlib
 from collections.abc import Callable
 from typing import Any
 
+from kt_lrsearch.app.run_config import CONFUSION_FIGURE, CURVES_FIGURE
 from kt_lrsearch.figures.study_plots import plot_confusion, plot_curves
 from kt_lrsearch.figures.style import save_figure
 
-CURVES_FIGURE = "final_curves.png"
-CONFUSION_FIGURE = "confusion_matrix.png"
 _PACKAGES = ("keras", "keras-tuner", "tensorflow", "jax", "numpy")
 
 
@@ -50,12 +49,13 @@ def run_head(
         trials: The trial rows (``report.load_trials``), for the time spent.
         model: ``{"name", "widths", "blocks_per_stage", "optimizer"}``.
     """
+    final = final or {}
     spent = sum(t["duration_s"] or 0.0 for t in trials)
-    final_s = (final or {}).get("seconds") or 0.0
+    final_s = final.get("seconds") or 0.0
     return {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "data": (final or {}).get("data"),
-        "model": {**model, "parameters": (final or {}).get("parameters")},
+        "data": final.get("data"),
+        "model": {**model, "parameters": final.get("parameters")},
         "epochs": {"per_trial": config.get("epochs"), "final": config.get("final_epochs")},
         "seconds": {"trials": spent, "final": final_s, "total": spent + final_s},
         "versions": versions(),
