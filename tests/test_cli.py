@@ -13,7 +13,8 @@ from test_data import SAMPLE, corrupt, make_dataset
 
 from cli import main
 from kt_lrsearch.app import data
-from kt_lrsearch.app.run_config import SearchError, check_state_files
+from kt_lrsearch.app.faults import StorageError
+from kt_lrsearch.app.state_files import check_state_files
 
 
 def invoke(*args: str):
@@ -141,12 +142,16 @@ def test_corrupt_state_file(tmp_path, dataset) -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "content"),
-    [("oracle.json", '{"ongoing_tri'), ("trial_3/trial.json", ""), ("tuner0.json", "[1, 2]")],
+    ("state", "content", "problem"),
+    [
+        ("oracle.json", '{"ongoing_tri', "corrupt Keras Tuner state"),
+        ("trial_3/trial.json", "", "corrupt Keras Tuner state"),
+        ("tuner0.json", "[1, 2]", "unreadable Keras Tuner tuner state"),
+    ],
 )
 @pytest.mark.parametrize("command", ["search", "report"])
 def test_corrupt_keras_tuner_state(
-    tmp_path, dataset, state: str, content: str, command: str
+    tmp_path, dataset, state: str, content: str, problem: str, command: str
 ) -> None:
     out = tmp_path / "run"
     write_run_config(out, **SAME_AS_DEFAULTS, data_dir=str(dataset))
@@ -154,7 +159,9 @@ def test_corrupt_keras_tuner_state(
     target.parent.mkdir(parents=True)
     target.write_text(content)
     args = ["--data-dir", str(dataset), "--out", str(out)] if command == "search" else [str(out)]
-    assert_clean_failure(invoke(command, *args), f"{target}: corrupt Keras Tuner state")
+    result = invoke(command, *args)
+    assert_clean_failure(result, f"{target}: {problem}")
+    assert "--overwrite" not in result.output.split("(--overwrite")[0]  # not the first way out
     assert target.read_text() == content
 
 
@@ -163,11 +170,24 @@ def test_a_temporary_left_by_a_kill_is_not_corrupt_state(tmp_path) -> None:
     (project / "trial_0").mkdir(parents=True)
     (project / ".tmp-tuner0-x1.json").write_text("")  # killed before its first byte
     (project / "trial_0" / "trial.json").write_text(json.dumps(_trial_state(0.01)))
-    (project / "oracle.json").write_text("{}")
-    check_state_files(tmp_path / "run")
+    (project / "oracle.json").write_text(json.dumps(oracle_state(["0"])))
+    check_state_files(project)
     (project / "oracle.json").write_text("")
-    with pytest.raises(SearchError, match=r"oracle\.json: corrupt Keras Tuner state"):
-        check_state_files(tmp_path / "run")
+    with pytest.raises(StorageError, match=r"oracle\.json: corrupt Keras Tuner state"):
+        check_state_files(project)
+
+
+def oracle_state(trial_ids: list[str]) -> dict:
+    """The keys Keras Tuner's Oracle.get_state writes, for finished ``trial_ids``."""
+    keys = ("hyperparameters", "run_times", "retry_queue", "seed", "seed_state", "id_to_hash")
+    return {
+        **dict.fromkeys(keys),
+        "ongoing_trials": {},
+        "start_order": trial_ids,
+        "end_order": trial_ids,
+        "tried_so_far": [],
+        "display": {},
+    }
 
 
 @pytest.mark.parametrize(
@@ -313,7 +333,7 @@ def _run_with_trial(tmp_path, dataset, state: dict | None, oracle: bool = True) 
     write_run_config(out, **SAME_AS_DEFAULTS, data_dir=str(dataset))
     (out / "tuner" / "trial_0").mkdir(parents=True)
     if oracle:
-        (out / "tuner" / "oracle.json").write_text("{}")
+        (out / "tuner" / "oracle.json").write_text(json.dumps(oracle_state(["0"])))
     (out / "tuner" / "trial_0" / "trial.json").write_text(json.dumps(state))
     return out
 
@@ -329,7 +349,7 @@ def _run_with_trial(tmp_path, dataset, state: dict | None, oracle: bool = True) 
                 **s,
                 "hyperparameters": {**s["hyperparameters"], "values": {"learning_rate": 3.0}},
             },
-            "learning rate 3 lies outside the range searched [0.0001, 0.1]",
+            "learning_rate 3 lies outside the range searched [0.0001, 0.1]",
         ),
     ],
     ids=["no-status", "no-values", "rate-outside"],
@@ -356,6 +376,4 @@ def test_trial_files_without_oracle_json_are_named(tmp_path, dataset) -> None:
 def test_a_trial_at_the_bounds_is_inside_the_range(tmp_path, dataset) -> None:
     for rate in (1e-4, 1e-1):
         out = _run_with_trial(tmp_path / str(rate), dataset, _trial_state(rate))
-        from kt_lrsearch.app.run_config import SearchConfig
-
-        check_state_files(out, SearchConfig(**SAME_AS_DEFAULTS, data_dir=str(dataset)))
+        check_state_files(out / "tuner", (1e-4, 1e-1), "learning_rate")

@@ -118,7 +118,9 @@ def test_the_saved_model_loads_with_its_weights(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [study.MODEL_FILE]  # no temporary left
 
 
-def test_a_final_study_is_redone_when_its_model_file_is_gone(tmp_path) -> None:
+def test_a_final_study_is_redone_when_its_model_file_is_gone_or_not_whole(tmp_path) -> None:
+    import zipfile
+
     from kt_lrsearch.app.evaluation import _already_done
     from kt_lrsearch.app.run_config import SearchConfig
 
@@ -126,7 +128,10 @@ def test_a_final_study_is_redone_when_its_model_file_is_gone(tmp_path) -> None:
     final = {"learning_rate": 0.01, "epochs": 2, "test_accuracy": 0.8}
     final["model_file"] = study.MODEL_FILE
     assert not _already_done(final, 0.01, config, tmp_path)
-    (tmp_path / study.MODEL_FILE).write_bytes(b"x")
+    (tmp_path / study.MODEL_FILE).write_bytes(b"x")  # cut short: not a .keras archive
+    assert not _already_done(final, 0.01, config, tmp_path)
+    with zipfile.ZipFile(tmp_path / study.MODEL_FILE, "w") as archive:
+        archive.writestr("config.json", "{}")
     assert _already_done(final, 0.01, config, tmp_path)
     assert not _already_done(final, 0.02, config, tmp_path)  # another rate
     assert not _already_done({**final, "model_file": None}, 0.01, config, tmp_path)  # before

@@ -20,6 +20,13 @@ import click
 from kt_lrsearch import __version__
 from kt_lrsearch.app.data import SAMPLE_DIR, DataError
 from kt_lrsearch.app.distributed import LOOPBACK
+from kt_lrsearch.app.faults import (
+    StorageError,
+    describe,
+    hide_hdf5_close_errors,
+    hide_hdf5_close_tracebacks,
+    is_disk_full,
+)
 from kt_lrsearch.app.quiet import native_stderr_captured, quiet_environment
 from kt_lrsearch.app.run_config import SearchConfig, SearchError
 from kt_lrsearch.app.run_lock import LockError, RunInUse
@@ -41,7 +48,9 @@ _WORKER_BOOT = (
 
 
 # Problems a user can fix: each carries a message that says what, where and how.
-USER_ERRORS = (SearchError, DataError, LockError, WarmStartError)
+# An OSError is one too (a full disk, a file made unreadable): faults.describe
+# phrases it.
+USER_ERRORS = (SearchError, DataError, LockError, WarmStartError, StorageError, OSError)
 
 
 class _Status2(click.ClickException):
@@ -52,7 +61,15 @@ class _Status2(click.ClickException):
 
 def _fail(error: Exception) -> None:
     status2 = isinstance(error, RunInUse | WarmStartError)
-    raise (_Status2 if status2 else click.ClickException)(str(error)) from None
+    message = describe(error) if isinstance(error, OSError) else str(error)
+    if is_disk_full(error):
+        # Leave at once: at a normal exit HDF5 would flush the checkpoint it
+        # could not write onto the full disk again, and can crash doing it.
+        click.echo(f"Error: {message}", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1)
+    raise (_Status2 if status2 else click.ClickException)(message) from None
 
 
 def _console(command: Callable[..., None]) -> Callable[..., None]:
@@ -93,6 +110,10 @@ class _CalmGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         quiet_environment()
+        # h5py's errors as it frees a checkpoint a full disk cut short: the
+        # command's own message says it once.
+        sys.unraisablehook = hide_hdf5_close_errors
+        sys.excepthook = hide_hdf5_close_tracebacks
         return super().main(*args, **kwargs)
 
 

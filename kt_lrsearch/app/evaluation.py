@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import pathlib
 import time
+import zipfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -105,12 +106,16 @@ def _retrain(
 def _already_done(
     final: dict[str, Any] | None, lr: float, config: SearchConfig, run_dir: pathlib.Path
 ) -> bool:
-    """Whether results.json holds this rate's final study, and its saved model exists."""
+    """Whether results.json holds this rate's final study, and its saved model is whole.
+
+    A ``.keras`` file is a zip archive: one that is not (cut short, emptied)
+    is retrained and saved again rather than kept as if it were the model.
+    """
     return (
         final is not None
         and final.get("learning_rate") == lr
         and final.get("epochs") == config.final_epochs
         and isinstance(final.get("test_accuracy"), float)
         and isinstance(final.get("model_file"), str)
-        and (run_dir / final["model_file"]).is_file()
+        and zipfile.is_zipfile(run_dir / final["model_file"])
     )

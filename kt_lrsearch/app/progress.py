@@ -36,10 +36,7 @@ class TrialLog:
     def __init__(self, run_dir: pathlib.Path, max_trials: int, echo: Callable[[str], None]) -> None:
         self.path = run_dir / DURATIONS
         self.events = run_dir / EVENTS
-        try:
-            self.durations: dict[str, float] = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            self.durations = {}  # absent, or unreadable: durations are informative only
+        self.durations = read_durations(self.path)
         self.max_trials = max_trials
         self.echo = echo
         self.started = time.monotonic()
@@ -94,13 +91,35 @@ def _result(trial: Any) -> str:
     return "diverged" if outcome == trial_rules.DIVERGED else str(trial.status).lower()
 
 
+def read_durations(path: pathlib.Path) -> dict[str, float]:
+    """``durations.json``: trial id -> seconds; {} when absent or unreadable.
+
+    Durations are informative only (the console's times, the report's column),
+    so a damaged file is not worth stopping a search for; the next trial's end
+    writes a whole one.
+    """
+    try:
+        durations = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(durations, dict):
+        return {}
+    return {str(k): float(v) for k, v in durations.items() if isinstance(v, (int, float))}
+
+
 def read_events(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The lines of a ``trial_events.jsonl``, skipping one a kill cut short."""
+    """The events of a ``trial_events.jsonl``, skipping lines that are not whole events.
+
+    A kill can cut the last line short, and a damaged file can hold anything;
+    the log is an audit trail, so what can be read is used and the rest skipped.
+    """
     events = []
-    with contextlib.suppress(FileNotFoundError), open(path) as handle:
-        for line in handle:
+    with contextlib.suppress(FileNotFoundError), open(path, "rb") as handle:
+        for raw in handle:
             with contextlib.suppress(ValueError):
-                events.append(json.loads(line))
+                event = json.loads(raw.decode("utf-8", errors="replace"))
+                if isinstance(event, dict) and {"event", "trial_id"} <= event.keys():
+                    events.append(event)
     return events
 
 

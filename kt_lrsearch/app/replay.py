@@ -17,6 +17,7 @@ from typing import Any
 
 from kt_lrsearch.core import trial_rules
 from kt_lrsearch.figures.callbacks import IterationPlotter, iteration_filename
+from kt_lrsearch.figures.convergence import is_whole_image
 from kt_lrsearch.tuning import kt_private
 
 TITLE = "GP-EI learning-rate search"
@@ -85,8 +86,9 @@ def replay_figures(
     (same space, seed, options); it is given the first k finished trials, in
     trial order, for each k. With ``only_missing``, only figures absent from
     ``plots_dir`` are drawn (after a kill between recording a trial and
-    plotting it). ``progress``, when given, gets one line per figure;
-    ``pool`` (see :func:`drawing_pool`) draws them, else this process does.
+    plotting it), or not whole images (a damaged file). ``progress``, when
+    given, gets one line per figure; ``pool`` (see :func:`drawing_pool`)
+    draws them, else this process does.
     """
     plotter = IterationPlotter(plots_dir, first=first, title=TITLE)
     ordered = sorted(trials, key=lambda t: trial_rules.order_key(t.trial_id))
@@ -94,7 +96,7 @@ def replay_figures(
     counts = [
         k
         for k in range(first, len(finished) + 1)
-        if not (only_missing and (plots_dir / iteration_filename(k)).exists())
+        if not (only_missing and is_whole_image(plots_dir / iteration_filename(k)))
     ]
     pool = pool or _Inline()
     jobs = []

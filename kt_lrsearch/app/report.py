@@ -18,7 +18,7 @@ import pathlib
 from typing import Any
 
 from kt_lrsearch.app import study_report
-from kt_lrsearch.app.progress import DURATIONS
+from kt_lrsearch.app.progress import DURATIONS, read_durations
 from kt_lrsearch.core import trial_rules
 from kt_lrsearch.core.files import atomic_write_text
 from kt_lrsearch.core.recommendation import Recommendation, bound_warning
@@ -34,8 +34,7 @@ def load_trials(oracle: Any, run_dir: pathlib.Path) -> list[dict[str, Any]]:
     ``status`` is the trial's outcome (:func:`kt_lrsearch.core.trial_rules.outcome`:
     COMPLETED, DIVERGED or FAILED) once finished, else Keras Tuner's status.
     """
-    durations_file = run_dir / DURATIONS
-    durations = json.loads(durations_file.read_text()) if durations_file.exists() else {}
+    durations = read_durations(run_dir / DURATIONS)
     rows = []
     for trial in sorted(oracle.trials.values(), key=lambda t: trial_rules.order_key(t.trial_id)):
         score = trial.score

@@ -20,7 +20,8 @@ from typing import Any
 from kt_lrsearch.app import data as data_module
 from kt_lrsearch.app.progress import DURATIONS, EVENTS
 from kt_lrsearch.app.run_lock import LOCK
-from kt_lrsearch.core.files import TMP_PREFIX, atomic_write_text, remove_temporaries
+from kt_lrsearch.app.state_files import check_state_files, way_out
+from kt_lrsearch.core.files import atomic_write_text, remove_temporaries
 
 PROJECT = "tuner"
 PLOTS = "plots"
@@ -28,10 +29,6 @@ OBJECTIVE = "val_accuracy"
 LEARNING_RATE = "learning_rate"  # the one hyperparameter the search tunes
 WORKER_LOGS = "workers"
 TENSORBOARD = "tensorboard"
-# What Keras Tuner's Trial.set_state reads from a trial.json.
-TRIAL_KEYS = frozenset(
-    {"trial_id", "hyperparameters", "metrics", "score", "best_step", "status", "message"}
-)
 # The final study's files (app/study.py, app/study_report.py write them), named
 # here beside OWNED so that this module stays free of Keras and figures.
 MODEL_FILE = "final_model.keras"
@@ -144,6 +141,11 @@ def make_run_dir(run_dir: pathlib.Path, overwrite: bool) -> None:
         ) from None
     others = [p for p in run_dir.iterdir() if p.name != LOCK]
     if not overwrite and others and not (run_dir / "config.json").exists():
+        if (run_dir / PROJECT).is_dir():
+            raise SearchError(
+                f"{run_dir / 'config.json'} is missing, but {run_dir / PROJECT} holds a "
+                f"search: {way_out(run_dir)}"
+            )
         raise SearchError(
             f"--out {run_dir}: not empty and not a kt_lrsearch run (no config.json); "
             "choose an empty or new directory so nothing there is overwritten"
@@ -178,7 +180,7 @@ def prepare_run_dir(
                 target.unlink()
     elif saved.exists():
         extended = check_same_config(saved, config, data_fingerprint)
-        check_state_files(run_dir, config)
+        check_state_files(run_dir / PROJECT, (config.lr_min, config.lr_max), LEARNING_RATE)
         if extended is not None:
             # Imported here: the figure module loads matplotlib, which a run
             # that only resumes or refuses does not need.
@@ -193,77 +195,6 @@ def prepare_run_dir(
     }
     atomic_write_text(saved, json.dumps(payload, indent=2))
     return extended
-
-
-def check_state_files(run_dir: pathlib.Path, config: SearchConfig | None = None) -> None:
-    """Raises SearchError naming a Keras Tuner state file that cannot be resumed.
-
-    This tool writes them atomically, but a file from elsewhere (an older
-    version, a full disk, an edit) would otherwise end in a traceback inside
-    Keras Tuner's reload: a file that is not a JSON object, a trial file
-    without the keys Keras Tuner reads, a saved project without ``oracle.json``,
-    or (given ``config``) a trial whose learning rate lies outside the range
-    searched. Nothing is changed on disk.
-    """
-    project = run_dir / PROJECT
-    states = [*project.glob("*.json"), *project.glob("trial_*/trial.json")]
-    # A temporary a kill left behind is not state (pathlib's glob matches dotfiles).
-    states = [s for s in states if not s.name.startswith(TMP_PREFIX)]
-    for state in states:
-        payload = _state_payload(state)
-        if state.name == "trial.json":
-            _check_trial(state, payload, config)
-    trials = [s for s in states if s.name == "trial.json"]
-    # A tuner file is written after oracle.json at every trial's end, so with one
-    # there, a missing oracle.json was removed (Keras Tuner's reload would fail).
-    tuner_saved = any(s.name.startswith("tuner") for s in states)
-    if trials and tuner_saved and not (project / "oracle.json").exists():
-        raise SearchError(
-            f"{project / 'oracle.json'} is missing, but {len(trials)} trial file(s) are "
-            "there: restore it from a copy of the run to resume, or rerun with --overwrite "
-            "to start afresh (finished trials are lost)"
-        )
-
-
-def _state_payload(state: pathlib.Path) -> dict[str, Any]:
-    """A state file's JSON object, or SearchError naming the file."""
-    try:
-        payload = json.loads(state.read_text())
-    except (OSError, ValueError) as error:
-        payload, problem = None, str(error)
-    else:
-        problem = "not a JSON object"
-    if not isinstance(payload, dict):
-        raise SearchError(
-            f"{state}: corrupt Keras Tuner state ({problem}); rerun with --overwrite to "
-            "start afresh (finished trials are lost), or choose another --out"
-        )
-    return payload
-
-
-def _check_trial(state: pathlib.Path, payload: dict[str, Any], config: SearchConfig | None) -> None:
-    """A trial file has the keys Keras Tuner reads, and a rate inside the searched range."""
-    missing = sorted(TRIAL_KEYS - payload.keys())
-    values = payload.get("hyperparameters")
-    if not missing and not (isinstance(values, dict) and isinstance(values.get("values"), dict)):
-        missing = ["hyperparameters.values"]
-    if missing:
-        raise SearchError(
-            f"{state}: corrupt Keras Tuner trial (no {', '.join(missing)}); restore it from "
-            "a copy of the run to resume, or rerun with --overwrite to start afresh "
-            "(finished trials are lost)"
-        )
-    rate = values["values"].get(LEARNING_RATE)
-    if config is None or not isinstance(rate, (int, float)):
-        return
-    # Values come back from JSON exactly as written; the slack is for a bound's rounding.
-    low, high = config.lr_min * (1 - 1e-9), config.lr_max * (1 + 1e-9)
-    if not low <= rate <= high:
-        raise SearchError(
-            f"{state}: learning rate {rate:g} lies outside the range searched "
-            f"[{config.lr_min:g}, {config.lr_max:g}] (the file was edited, or comes from "
-            "another search); restore it from a copy of the run to resume"
-        )
 
 
 def _same_data(
@@ -297,8 +228,7 @@ def check_same_config(
         previous = payload["search"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise SearchError(
-            f"{saved}: unreadable run configuration ({error}); "
-            "rerun with --overwrite to start afresh, or choose another --out"
+            f"{saved}: unreadable run configuration ({error}); {way_out(saved.parent)}"
         ) from None
     fields = config.search_fields()
     # A field added since the run was made counts as its default (e.g. warm_start).

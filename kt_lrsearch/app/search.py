@@ -31,13 +31,13 @@ from kt_lrsearch.app.run_config import (
     WORKER_LOGS,
     SearchConfig,
     SearchError,
-    check_state_files,
     make_run_dir,
     prepare_run_dir,
     previous_final,
     read_config,
 )
 from kt_lrsearch.app.run_lock import run_lock
+from kt_lrsearch.app.state_files import check_state_files
 from kt_lrsearch.app.warm_sources import read_warm_start, warm_sources
 from kt_lrsearch.core.recommendation import Recommendation, bound_warning
 from kt_lrsearch.tuning import kt_private, warm_start
@@ -257,7 +257,7 @@ def regenerate(run_dir: str | os.PathLike[str], echo: Callable[[str], None] = pr
     if not run_dir.is_dir():
         raise SearchError(f"{run_dir}: no such run directory")
     config = read_config(run_dir)
-    check_state_files(run_dir, config)
+    check_state_files(run_dir / PROJECT, (config.lr_min, config.lr_max), LEARNING_RATE)
     with run_lock(run_dir, "report", echo), drawing_pool() as pool:
         earlier = read_warm_start(config, warm_sources(config), run_dir)
         oracle = oracle_for(config, [], earlier)

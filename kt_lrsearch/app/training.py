@@ -20,11 +20,16 @@ import keras_tuner
 import numpy as np
 import numpy.typing as npt
 
+from kt_lrsearch.app.faults import StorageError, describe
 from kt_lrsearch.app.model import ResNetConfig, TrainingConfig, build_resnet, compile_model
 from kt_lrsearch.app.run_config import LEARNING_RATE
 
 # Keras's own SGD default; the hyperparameter's default (clamped into range).
 DEFAULT_LEARNING_RATE = 0.01
+
+
+class TrialStorageError(StorageError, keras_tuner.errors.FatalError):
+    """A trial's files could not be written: Keras Tuner must stop, not mark it failed."""
 
 
 class DivergenceGuard(keras.callbacks.Callback):
@@ -228,17 +233,22 @@ class LRHyperModel(keras_tuner.HyperModel):
             # with Python's unseeded global `random` (seen as drifting results).
             x, y = SeededBatches(x, y, batch_size, self.seed), None
             batch_size, shuffle = None, False
-        history = model.fit(
-            x,
-            y,
-            validation_data=validation_data,
-            epochs=epochs,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            callbacks=[*(callbacks or []), guard],
-            verbose=verbose,
-            **kwargs,
-        )
+        try:
+            history = model.fit(
+                x,
+                y,
+                validation_data=validation_data,
+                epochs=epochs,
+                batch_size=batch_size,
+                shuffle=shuffle,
+                callbacks=[*(callbacks or []), guard],
+                verbose=verbose,
+                **kwargs,
+            )
+        except OSError as error:
+            # A checkpoint or log that cannot be written (a full disk) is not the
+            # trial's fault: fatal, so the trial stays unfinished and reruns on resume.
+            raise TrialStorageError(describe(error)) from error
         if guard.diverged:
             # Names from the batch logs: Keras 3's model.metrics_names says
             # "compile_metrics" where the logs (and objectives) say "accuracy".

@@ -33,6 +33,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[pathlib.Path]:
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as error:
+        # A write through an open file object (PIL, zipfile) raises without a
+        # file name; the target is the file a message should name.
+        if error.filename is None or str(error.filename) == str(tmp):
+            error.filename = str(path)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 

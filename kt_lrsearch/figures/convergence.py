@@ -89,6 +89,18 @@ def plot_convergence(
     return fig
 
 
+def is_whole_image(path: pathlib.Path) -> bool:
+    """Whether ``path`` is an image file PIL reads through (not cut short, not emptied)."""
+    from PIL import Image  # matplotlib's own dependency
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (OSError, ValueError, SyntaxError):  # PIL reports a bad PNG chunk as SyntaxError
+        return False
+    return True
+
+
 def write_gif(
     frames: Sequence[str | os.PathLike[str]],
     path: str | os.PathLike[str],

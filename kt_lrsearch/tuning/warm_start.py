@@ -72,7 +72,12 @@ class EarlierTrial:
 
 def is_run_directory(path: pathlib.Path) -> bool:
     """Whether ``path`` is a kt_lrsearch run directory (config.json and tuner/)."""
-    return (path / "config.json").exists() and (path / "tuner" / "oracle.json").exists()
+    return (path / "config.json").exists() and (path / "tuner").is_dir()
+
+
+def _is_project(path: pathlib.Path) -> bool:
+    """A Keras Tuner project: oracle.json, or trial files alone (its oracle.json lost)."""
+    return (path / "oracle.json").exists() or any(path.glob("trial_*/trial.json"))
 
 
 def _project_dir(path: pathlib.Path) -> pathlib.Path:
@@ -80,7 +85,7 @@ def _project_dir(path: pathlib.Path) -> pathlib.Path:
         raise WarmStartError(f"warm start {path}: no such directory")
     if is_run_directory(path):
         return path / "tuner"
-    if (path / "oracle.json").exists():
+    if _is_project(path):
         return path  # a Keras Tuner project directory
     raise WarmStartError(
         f"warm start {path}: neither a kt_lrsearch run directory (config.json "
