@@ -27,7 +27,7 @@ from kt_lrsearch.core import gp, policy, prior, trial_rules
 from kt_lrsearch.core import threads as threads_module
 from kt_lrsearch.core.decision_view import DecisionView
 from kt_lrsearch.core.options import PolicyOptions, check_int
-from kt_lrsearch.tuning import encoding, kt_private, observations
+from kt_lrsearch.tuning import encoding, kt_private, observations, project_changes
 from kt_lrsearch.tuning import warm_start as warm_start_module
 from kt_lrsearch.tuning.encoding import SpaceEncoder
 from kt_lrsearch.tuning.hooks import OracleCallback, notify
@@ -260,9 +260,15 @@ class GPEIOracle(CrashSafeOracle):
     def get_state(self) -> dict[str, Any]:
         state = super().get_state()
         state["gpei"] = dataclasses.asdict(self.options)
+        state["objective"] = project_changes.objective_state(self.objective)
         return state
 
     def set_state(self, state: dict[str, Any]) -> None:
+        # The scores on disk rank trials by the saved objective: another one
+        # would be compared against them silently.
+        change = project_changes.objective_change(state.get("objective"), self.objective)
+        if change is not None:
+            raise project_changes.refusal(self._project_dir, [change])
         super().set_state(state)
         self.options = PolicyOptions(**state["gpei"])
         self.forget_decisions()

@@ -17,6 +17,7 @@ from typing import Any
 
 import keras_tuner
 
+from kt_lrsearch.tuning import kt_private, project_changes, project_lock
 from kt_lrsearch.tuning.oracle import GPEIOracle
 from kt_lrsearch.tuning.reuse import ModelReuseTuner
 
@@ -32,7 +33,10 @@ class GPEITuner(ModelReuseTuner):
     (``directory``, ``project_name``, ``overwrite``, ``executions_per_trial``,
     ``max_model_size``, ``distribution_strategy``, ...) goes to ``keras_tuner.Tuner``.
 
-    The tuner saves its state files atomically. A hypermodel that sets
+    The tuner saves its state files atomically, refuses a project that another
+    live process tunes (:mod:`kt_lrsearch.tuning.project_lock`), and refuses to
+    reload a project made for another space or objective
+    (:mod:`kt_lrsearch.tuning.project_changes`). A hypermodel that sets
     ``reuses_model = True`` (see :mod:`kt_lrsearch.tuning.reuse`) is built without
     Keras Tuner's per-trial ``clear_session()``; Keras Tuner's model-type and
     ``max_model_size`` checks hold for every hypermodel.
@@ -71,6 +75,11 @@ class GPEITuner(ModelReuseTuner):
         **kwargs: Any,
     ) -> None:
         _drop_ucb_settings(kwargs)
+        # Before Keras Tuner reads, or (overwrite=True) deletes, the project.
+        project_lock.hold(
+            str(kwargs.get("directory") or "."),
+            str(kwargs.get("project_name") or "untitled_project"),
+        )
         own = {name: kwargs.pop(name) for name in ORACLE_OPTIONS if name in kwargs}
         oracle = GPEIOracle(
             objective=objective,
@@ -85,6 +94,28 @@ class GPEITuner(ModelReuseTuner):
             **own,
         )
         super().__init__(oracle=oracle, hypermodel=hypermodel, **kwargs)
+
+    def reload(self) -> None:
+        """Reloads the project, refusing one made for another space.
+
+        Keras Tuner would go on with the saved space whatever the hypermodel
+        declares now; one build with fresh hyperparameters shows what it
+        declares, and a changed range, type or new name is refused
+        (:class:`~kt_lrsearch.tuning.project_changes.ProjectChanged`). The
+        objective is checked by the oracle's own reload.
+
+        Raises:
+            ProjectChanged: The message names each change and the ways out.
+        """
+        super().reload()
+        if self.hypermodel is None or kt_private.is_worker(self):
+            return
+        declared = keras_tuner.HyperParameters()
+        self.hypermodel.declare_hyperparameters(declared)
+        self.hypermodel.build(declared)
+        changes = project_changes.space_changes(self.oracle.hyperparameters, declared)
+        if changes:
+            raise project_changes.refusal(self.project_dir, changes)
 
 
 # GPEIOracle's keyword-only parameters: its own options, defaults written there once.
