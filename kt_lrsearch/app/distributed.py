@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from kt_lrsearch.app.worker_watch import SilenceWatch
+
 LOOPBACK = "127.0.0.1"
 # (tuner id, process) per local worker, as spawn_workers starts them.
 Spawned = Sequence[tuple[str, subprocess.Popen]]
@@ -190,7 +192,7 @@ def run_chief(
             f"worker logs in {log_dir}"
         )
         echo("chief: started " + ", ".join(f"{t} (pid {p.pid})" for t, p in spawned))
-        watch_workers(oracle, servicer, spawned, log_dir, poll_s)
+        watch_workers(oracle, servicer, spawned, log_dir, poll_s, echo)
         codes = wait_for_exit(spawned)
         echo("chief: workers exited: " + ", ".join(f"{t} ({c})" for t, c in codes.items()))
     finally:
@@ -202,14 +204,21 @@ def run_chief(
 
 
 def watch_workers(
-    oracle: Any, servicer: Any, spawned: Spawned, log_dir: pathlib.Path, poll_s: float
+    oracle: Any,
+    servicer: Any,
+    spawned: Spawned,
+    log_dir: pathlib.Path,
+    poll_s: float,
+    echo: Callable[[str], None] = print,
 ) -> None:
-    """Polls the workers until the search ends.
+    """Polls the workers until the search ends; a stopped or stuck one is reported.
 
     Raises:
         DistributedError: A worker exited with an error, or all exited early.
     """
+    watch = SilenceWatch(echo)
     while not search_finished(oracle, servicer):
+        watch.check(dict(oracle.ongoing_trials), spawned)
         codes = {tuner_id: process.poll() for tuner_id, process in spawned}
         failed = {tuner_id: code for tuner_id, code in codes.items() if code not in (None, 0)}
         if failed:

@@ -109,3 +109,24 @@ def test_a_killed_worker_stops_the_search_and_a_rerun_resumes(tmp_path) -> None:
     rerun = tmp_path / "rerun.log"
     assert start(ARGS, out, rerun).wait(timeout=900) == 0, rerun.read_text()
     check_finished_run(out)
+
+
+def test_a_stopped_worker_is_reported_and_the_search_goes_on_when_it_does(tmp_path) -> None:
+    out, log = tmp_path / "run", tmp_path / "chief.log"
+    chief = start(ARGS, out, log)
+    deadline = time.monotonic() + 600
+    while not ("trial 1/6" in log.read_text() and "tuner1" in ongoing(out)):
+        assert chief.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.01)
+    pid = worker_pids(log.read_text())["tuner1"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        while f"worker tuner1 (pid {pid}) is stopped" not in log.read_text():
+            assert chief.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert chief.wait(timeout=900) == 0, log.read_text()
+    text = log.read_text()
+    assert f"kill -CONT {pid}" in text and f"worker tuner1 (pid {pid}) goes on" in text
+    check_finished_run(out)
