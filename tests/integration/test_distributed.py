@@ -52,6 +52,15 @@ def ongoing(out: pathlib.Path) -> dict:
         return {}
 
 
+def wait_while_running(
+    chief, log: pathlib.Path, done, deadline: float, pause: float = 0.01
+) -> None:
+    """Waits until ``done()``, with the chief alive and before ``deadline``."""
+    while not done():
+        assert chief.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(pause)
+
+
 def worker_pids(log: str) -> dict[str, int]:
     return {name: int(pid) for name, pid in re.findall(r"(tuner\d) \(pid (\d+)\)", log)}
 
@@ -94,9 +103,9 @@ def test_a_killed_worker_stops_the_search_and_a_rerun_resumes(tmp_path) -> None:
     deadline = time.monotonic() + 600
     # Two trials done, and tuner1 in the middle of one (the chief saves
     # oracle.json whenever it hands a trial out).
-    while not ("trial 2/6" in log.read_text() and "tuner1" in ongoing(out)):
-        assert chief.poll() is None and time.monotonic() < deadline, log.read_text()
-        time.sleep(0.01)
+    wait_while_running(
+        chief, log, lambda: "trial 2/6" in log.read_text() and "tuner1" in ongoing(out), deadline
+    )
     pids = worker_pids(log.read_text())
     os.kill(pids["tuner1"], signal.SIGKILL)
     assert chief.wait(timeout=120) == 1
@@ -115,15 +124,14 @@ def test_a_stopped_worker_is_reported_and_the_search_goes_on_when_it_does(tmp_pa
     out, log = tmp_path / "run", tmp_path / "chief.log"
     chief = start(ARGS, out, log)
     deadline = time.monotonic() + 600
-    while not ("trial 1/6" in log.read_text() and "tuner1" in ongoing(out)):
-        assert chief.poll() is None and time.monotonic() < deadline, log.read_text()
-        time.sleep(0.01)
+    wait_while_running(
+        chief, log, lambda: "trial 1/6" in log.read_text() and "tuner1" in ongoing(out), deadline
+    )
     pid = worker_pids(log.read_text())["tuner1"]
     os.kill(pid, signal.SIGSTOP)
     try:
-        while f"worker tuner1 (pid {pid}) is stopped" not in log.read_text():
-            assert chief.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
+        stopped = f"worker tuner1 (pid {pid}) is stopped"
+        wait_while_running(chief, log, lambda: stopped in log.read_text(), deadline, 0.1)
     finally:
         os.kill(pid, signal.SIGCONT)
     assert chief.wait(timeout=900) == 0, log.read_text()
