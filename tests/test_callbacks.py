@@ -136,3 +136,36 @@ def test_plots_from_inside_a_stock_tuner(tmp_path) -> None:
     tuner = kt.Tuner(oracle=oracle, hypermodel=build, directory=str(tmp_path), project_name="p")
     tuner.search(x, y, epochs=1, validation_split=0.25, verbose=0)
     assert [p.name for p in plotter.written] == ["iteration_02.png", "iteration_03.png"]
+
+
+def test_the_slice_figure_draws_what_the_1d_figure_does(tmp_path) -> None:
+    from kt_lrsearch.figures.slice_plots import plot_slices
+
+    earlier = [
+        ({"learning_rate": 3e-3, "units": 40, "optimizer": "adam"}, 0.9),
+        ({"learning_rate": 1e-2, "units": 16, "optimizer": "nadam"}, 0.7),  # not a choice now
+    ]
+    oracle = make_oracle(str(tmp_path / "o"), mixed_3d(), max_trials=6, warm_start=[earlier])
+    run_loop(oracle, mixed_score, 2)
+    view = oracle.decision_view()
+    lr, units, optimizer = view.slices
+    # Each earlier trial sits on every axis where its value is one of this search's.
+    assert list(lr.earlier_x) == pytest.approx([3e-3, 1e-2]) and list(units.earlier_x) == [40, 16]
+    assert optimizer.earlier_x[0] == 1 and np.isnan(optimizer.earlier_x[1])
+    assert list(view.earlier_scores) == [0.9, 0.7]
+    fig = plot_slices(view, iteration=2, objective="val_accuracy")
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "earlier search (warm start)" in labels
+    assert not any(ax.get_legend() for ax in fig.axes)  # one legend, outside the panels
+    panel = fig.axes[0]
+    numbers = sorted(t.get_text() for t in panel.texts)
+    assert numbers == ["1", "2"]  # every observation numbered by its trial
+    _, top = panel.get_ylim()
+    assert top <= 1.1 + 1e-9  # an accuracy axis: at most a little above the ceiling
+
+    # Cold, in its initial design: the proposal is labelled as the 1-D figure does.
+    cold = make_oracle(str(tmp_path / "c"), mixed_3d(), max_trials=6, num_initial_points=4)
+    run_loop(cold, mixed_score, 2)
+    assert cold.decision_view().initial_design
+    fig = plot_slices(cold.decision_view(), iteration=2)
+    assert "next (initial design)" in [t.get_text() for t in fig.legends[0].get_texts()]

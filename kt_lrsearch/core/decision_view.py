@@ -47,6 +47,9 @@ class AxisSlice:
             hyperparameter was inactive.
         centre_x: The incumbent's position on this axis (NaN if inactive).
         next_x: The proposal's position on this axis, or None.
+        earlier_x: A warm start's earlier observations on this axis, (k,),
+            scores in the view's ``earlier_scores``; NaN where the value is
+            not on the axis. Empty without a warm start.
     """
 
     name: str
@@ -60,6 +63,7 @@ class AxisSlice:
     obs_x: FloatArray
     centre_x: float
     next_x: float | None
+    earlier_x: FloatArray = dataclasses.field(default_factory=lambda: np.empty(0))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,7 +152,8 @@ class DecisionView:
         slice_maker: Returns ``slices``; None when there are none.
         noise_sd: The GP's observation-noise SD in objective units (NaN before any).
         earlier_x: A warm start's earlier observations (1-D numeric
-            searches), values (k,); None without a warm start.
+            searches), values (k,); None without a warm start (in more
+            dimensions each slice has its own ``earlier_x``).
         earlier_scores: Their scores, objective units (k,); NaN where failed.
         earlier_factors: The distinct factors the earlier values were
             multiplied by (``warm_start.Rescaled``); () when used as they were.

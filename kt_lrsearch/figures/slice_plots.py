@@ -7,12 +7,15 @@ there, and the expected improvement beneath.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from kt_lrsearch.core.decision_view import AxisSlice, DecisionView
-from kt_lrsearch.core.trial_rules import OK
+from kt_lrsearch.core.trial_rules import OK, trial_number
 from kt_lrsearch.figures.style import BAND_Z, CAPTIONS, COLOURS, clip_to_unit, unit_interval_metric
 
 
@@ -53,6 +56,19 @@ def plot_slices(
         _draw_slice(ax, piece, d, budget_spent)
     for ax in axes[len(d.slices) :]:
         ax.set_visible(False)
+    # One legend for all panels, outside them: a legend inside covered data.
+    handles, labels = _legend_entries(axes[: len(d.slices)])
+    # The caption heads the legend: a separate caption and legend overlapped.
+    legend = fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=min(len(labels), 7),
+        fontsize=7,
+        title=CAPTIONS["slices"],
+        title_fontsize=8,
+    )
+    legend.get_title().set_color("#555555")
     axes[0].set_ylabel(
         objective.replace("_", " ") + (" (max)" if d.direction == "max" else " (min)")
     )
@@ -64,7 +80,6 @@ def plot_slices(
     if unit_interval_metric(objective):
         for ax in axes[: len(d.slices)]:
             clip_to_unit(ax)
-    fig.supxlabel(CAPTIONS["slices"], fontsize=8, color="#555555")
     return fig
 
 
@@ -92,8 +107,20 @@ def _draw_slice(ax: Axes, piece: AxisSlice, d: DecisionView, budget_spent: bool)
         color=COLOURS["failed"],
         s=16,
         zorder=3,
-        label="observations",
+        label="observations (trial number)",
     )
+    for x, score, trial_id in zip(
+        piece.obs_x[ok], d.obs_scores[ok], np.asarray(d.obs_trial_ids)[ok], strict=True
+    ):
+        ax.annotate(
+            str(trial_number(trial_id)),
+            (x, score),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize=6,
+            color="#555555",
+        )
+    _draw_earlier(ax, piece, d)
     if np.isfinite(piece.centre_x):
         ax.axvline(piece.centre_x, color=COLOURS["obs"], lw=0.8, ls=":", label="incumbent")
     if piece.next_x is not None and np.isfinite(piece.next_x):
@@ -102,7 +129,7 @@ def _draw_slice(ax: Axes, piece: AxisSlice, d: DecisionView, budget_spent: bool)
             color=COLOURS["next"],
             lw=1.4,
             ls="--",
-            label="would be next" if budget_spent else "next point",
+            label=_next_label(d, budget_spent),
         )
     ei_ax = ax.twinx()
     if piece.discrete:
@@ -118,4 +145,36 @@ def _draw_slice(ax: Axes, piece: AxisSlice, d: DecisionView, budget_spent: bool)
         ax.set_xscale("log")
     ax.set_xlabel(piece.name.replace("_", " ") + "   (green: EI, right axis)")
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="best", fontsize=7, framealpha=0.85)
+
+
+def _next_label(d: DecisionView, budget_spent: bool) -> str:
+    """The proposal's legend entry, as the 1-D figure words it."""
+    if budget_spent:
+        return "would be next"
+    return "next (initial design)" if d.initial_design else "next point"
+
+
+def _draw_earlier(ax: Axes, piece: AxisSlice, d: DecisionView) -> None:
+    """A warm start's earlier observations, hollow, where they sit on this axis."""
+    if d.earlier_scores is None or not len(piece.earlier_x):
+        return
+    shown = np.isfinite(piece.earlier_x) & np.isfinite(d.earlier_scores)
+    ax.scatter(
+        piece.earlier_x[shown],
+        d.earlier_scores[shown],
+        facecolors="none",
+        edgecolors=COLOURS["obs"],
+        s=22,
+        lw=0.8,
+        zorder=2,
+        label="earlier search (warm start)",
+    )
+
+
+def _legend_entries(axes: Sequence[Axes]) -> tuple[list[Any], list[str]]:
+    """Each label once across the panels (the first handle drawn for it)."""
+    entries: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    return list(entries.values()), list(entries)

@@ -58,10 +58,20 @@ def unit_interval_metric(objective: str) -> bool:
     return "acc" in name or name.endswith("auc")
 
 
+# An accuracy axis may show this much above 1: the posterior band can pass the
+# ceiling, and cutting it at 1 hid how uncertain the model is there.
+UNIT_HEADROOM = 0.1
+
+
 def clip_to_unit(ax: Axes) -> None:
-    """Keeps an accuracy axis inside [0, 1] (a divergence once stretched it to -0.4)."""
+    """Keeps an accuracy axis in [0, 1 + UNIT_HEADROOM], the ceiling marked.
+
+    The floor stays at 0: a divergence once stretched the axis to -0.4.
+    """
     low, high = ax.get_ylim()
-    ax.set_ylim(max(low, 0.0), min(high, 1.0))
+    ax.set_ylim(max(low, 0.0), min(high, 1.0 + UNIT_HEADROOM))
+    if high > 1.0:
+        ax.axhline(1.0, color="#999999", lw=0.6, ls="-", zorder=0)
 
 
 def declutter_labels(

@@ -350,7 +350,7 @@ class GPEIOracle(CrashSafeOracle):
             next_unit=unit,
             stop_reason=reason,
         )
-        if self.earlier and view.grid is not None:  # drawn hollow, within the searched range
+        if self.earlier:  # drawn hollow in the figures
             view = warm_start_module.with_earlier(view, encoder.tuned[0], self.earlier)
         return view
 

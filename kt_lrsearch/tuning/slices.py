@@ -35,8 +35,12 @@ def axis_slices(
     sign: float,
     observed: Sequence[dict[str, Any]],
     next_values: dict[str, Any] | None,
+    earlier: Sequence[dict[str, Any]] = (),
 ) -> tuple[AxisSlice, ...]:
-    """One :class:`AxisSlice` per tuned hyperparameter, in objective units (``sign``)."""
+    """One :class:`AxisSlice` per tuned hyperparameter, in objective units (``sign``).
+
+    ``earlier`` holds a warm start's earlier values, placed on each axis too.
+    """
     centre_values = encoder.decode(post.centre)
     slices = []
     for axis, hp in enumerate(encoder.tuned):
@@ -55,6 +59,7 @@ def axis_slices(
                 obs_x=np.array([_position(hp, values) for values in observed], dtype=np.float64),
                 centre_x=_position(hp, centre_values),
                 next_x=None if next_values is None else _position(hp, next_values),
+                earlier_x=np.array([_position(hp, v) for v in earlier], dtype=np.float64),
             )
         )
     return tuple(slices)
@@ -92,4 +97,6 @@ def _position(hp: hp_module.HyperParameter, values: dict[str, Any]) -> float:
     value = values[hp.name]
     if is_numeric(hp):
         return float(value)
-    return float(_values(hp).index(value))
+    choices = _values(hp)
+    # An earlier search's value may not be one of this search's choices.
+    return float(choices.index(value)) if value in choices else math.nan

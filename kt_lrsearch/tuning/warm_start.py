@@ -26,6 +26,7 @@ to do. Reads JSON only: no Keras Tuner import.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -195,11 +196,22 @@ def load(sources: Sequence[Source], objective: str, direction: str) -> list[Earl
 
 
 def with_earlier(view: DecisionView, hp: Any, earlier: Sequence[EarlierTrial]) -> DecisionView:
-    """A 1-D decision's view with the earlier trials inside the searched range, for figures.
+    """A decision's view with the earlier trials, for figures (drawn hollow).
 
-    ``hp`` is the one tuned (numeric) hyperparameter; ``earlier_factors`` lists
-    the distinct rescaling factors other than 1 among the trials shown.
+    1-D numeric: those inside the searched range of ``hp``, the one tuned
+    hyperparameter; ``earlier_factors`` lists the distinct rescaling factors
+    other than 1 among the trials shown. In more dimensions every slice gets
+    their positions on its axis.
     """
+    if view.grid is None:
+        if view.slice_maker is None:
+            return view
+        values = [t.values for t in earlier]
+        return dataclasses.replace(
+            view,
+            slice_maker=functools.partial(view.slice_maker, earlier=values),
+            earlier_scores=np.array([np.nan if t.score is None else t.score for t in earlier]),
+        )
     name, low, high = hp.name, hp.min_value, hp.max_value
     shown = [t for t in earlier if low <= float(t.values[name]) <= high]
     factors = sorted({t.factors[name] for t in shown if t.factors.get(name, 1.0) != 1.0})
