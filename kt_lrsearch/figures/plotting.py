@@ -23,6 +23,7 @@ from kt_lrsearch.figures.style import (
     LABEL_OFFSETS,
     clip_to_unit,
     declutter_labels,
+    draw_earlier,
     unit_interval_metric,
 )
 
@@ -120,15 +121,8 @@ def _draw_posterior(ax: Axes, d: DecisionView, objective: str) -> list[Annotatio
         ok, d.obs_scores, np.maximum(d.obs_model_scores, 0.0) if unit else d.obs_model_scores
     )
     if d.earlier_x is not None:
-        done = np.isfinite(d.earlier_scores)
-        ax.scatter(
-            d.earlier_x[done],
-            d.earlier_scores[done],
-            facecolors="none",
-            edgecolors=COLOURS["failed"],
-            zorder=2,
-            s=28,
-            label=_earlier_label(d.earlier_factors, d.relation),
+        draw_earlier(
+            ax, d.earlier_x, d.earlier_scores, _earlier_label(d.earlier_factors, d.relation)
         )
     ax.scatter(d.obs_x[ok], shown[ok], color=COLOURS["obs"], zorder=3, s=28, label="observations")
     if bad.any():

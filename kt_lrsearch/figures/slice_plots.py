@@ -16,7 +16,14 @@ from matplotlib.figure import Figure
 
 from kt_lrsearch.core.decision_view import AxisSlice, DecisionView
 from kt_lrsearch.core.trial_rules import OK, trial_number
-from kt_lrsearch.figures.style import BAND_Z, CAPTIONS, COLOURS, clip_to_unit, unit_interval_metric
+from kt_lrsearch.figures.style import (
+    BAND_Z,
+    CAPTIONS,
+    COLOURS,
+    clip_to_unit,
+    draw_earlier,
+    unit_interval_metric,
+)
 
 
 def plot_slices(
@@ -156,19 +163,8 @@ def _next_label(d: DecisionView, budget_spent: bool) -> str:
 
 def _draw_earlier(ax: Axes, piece: AxisSlice, d: DecisionView) -> None:
     """A warm start's earlier observations, hollow, where they sit on this axis."""
-    if d.earlier_scores is None or not len(piece.earlier_x):
-        return
-    shown = np.isfinite(piece.earlier_x) & np.isfinite(d.earlier_scores)
-    ax.scatter(
-        piece.earlier_x[shown],
-        d.earlier_scores[shown],
-        facecolors="none",
-        edgecolors=COLOURS["obs"],
-        s=22,
-        lw=0.8,
-        zorder=2,
-        label="earlier search (warm start)",
-    )
+    if d.earlier_scores is not None and len(piece.earlier_x):
+        draw_earlier(ax, piece.earlier_x, d.earlier_scores, "earlier search (warm start)")
 
 
 def _legend_entries(axes: Sequence[Axes]) -> tuple[list[Any], list[str]]:

@@ -114,3 +114,17 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 110) ->
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".") or "png")
     return path
+
+
+def draw_earlier(ax: Axes, x: np.ndarray, scores: np.ndarray, label: str) -> None:
+    """A warm start's earlier observations, hollow; those without a finite x or score left out."""
+    shown = np.isfinite(x) & np.isfinite(scores)
+    ax.scatter(
+        x[shown],
+        scores[shown],
+        facecolors="none",
+        edgecolors=COLOURS["failed"],
+        zorder=2,
+        s=28,
+        label=label,
+    )
