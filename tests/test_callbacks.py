@@ -169,3 +169,13 @@ def test_the_slice_figure_draws_what_the_1d_figure_does(tmp_path) -> None:
     assert cold.decision_view().initial_design
     fig = plot_slices(cold.decision_view(), iteration=2)
     assert "next (initial design)" in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_a_second_search_into_the_same_folder_leaves_no_figure_of_the_first(tmp_path) -> None:
+    plots = tmp_path / "plots"
+    first = make_oracle(str(tmp_path / "a"), max_trials=5, callbacks=[IterationPlotter(plots)])
+    run_loop(first, peaked, 5)
+    assert len(list(plots.glob("iteration_*.png"))) == 4
+    second = make_oracle(str(tmp_path / "b"), max_trials=3, callbacks=[IterationPlotter(plots)])
+    run_loop(second, peaked, 3)
+    assert sorted(p.name for p in plots.iterdir()) == ["iteration_02.png", "iteration_03.png"]

@@ -90,7 +90,8 @@ def replay_figures(
     given, gets one line per figure; ``pool`` (see :func:`drawing_pool`)
     draws them, else this process does.
     """
-    plotter = IterationPlotter(plots_dir, first=first, title=TITLE)
+    # Redrawing in any order: the figures past the first one drawn are this run's.
+    plotter = IterationPlotter(plots_dir, first=first, title=TITLE, clear_later=False)
     ordered = sorted(trials, key=lambda t: trial_rules.order_key(t.trial_id))
     finished = [t for t in ordered if t.status != "RUNNING"]
     counts = [

@@ -36,10 +36,18 @@ class IterationPlotter:
         first: First evaluation count that gets a figure (2: the task plots
             from the second iteration on; 1 adds the single-point figure).
         title: Optional figure-title prefix.
+        clear_later: At the first figure drawn, remove the folder's figures
+            numbered past it (an earlier, longer search's). Off for redrawing
+            a search's own figures out of order.
     """
 
     def __init__(
-        self, directory: str | pathlib.Path, *, first: int = 2, title: str | None = None
+        self,
+        directory: str | pathlib.Path,
+        *,
+        first: int = 2,
+        title: str | None = None,
+        clear_later: bool = True,
     ) -> None:
         if first < 1:
             raise ValueError(f"first must be >= 1, got {first}")
@@ -48,11 +56,26 @@ class IterationPlotter:
         self.title = title
         self.written: list[pathlib.Path] = []
         self._warned = False
+        self._cleared = not clear_later
 
     def on_trial_end(self, oracle: Any, trial: Any) -> None:
         self.draw(
             oracle.decision_view(), objective=oracle.objective.name, max_trials=oracle.max_trials
         )
+
+    def _clear_later_figures(self, evaluations: int) -> None:
+        """Removes figures numbered past this search's first: another search's, stale.
+
+        A search drawing its figure for ``evaluations`` first (a new search, or
+        a resumed one) has drawn nothing beyond it; a later-numbered figure in
+        the folder was left by an earlier, longer search into the same folder,
+        and would stand beside this one's as if it belonged to it.
+        """
+        self._cleared = True
+        for path in self.directory.glob("iteration_*.png"):
+            number = path.stem.removeprefix("iteration_")
+            if number.isdigit() and int(number) > evaluations:
+                path.unlink(missing_ok=True)
 
     def draw(
         self, view: DecisionView, *, objective: str = "objective", max_trials: int | None = None
@@ -77,6 +100,8 @@ class IterationPlotter:
                     stacklevel=2,
                 )
             return None
+        if not self._cleared:
+            self._clear_later_figures(evaluations)
         spent = max_trials is not None and evaluations >= max_trials
         draw = plot_iteration if view.grid is not None else plot_slices
         fig = draw(

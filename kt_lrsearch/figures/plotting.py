@@ -62,7 +62,8 @@ def plot_iteration(
     """
     if d.grid is None or d.obs_x is None:
         raise ValueError("plot_iteration draws one-dimensional numeric searches only")
-    fig = Figure(figsize=(8.0, 6.4), layout="constrained")
+    # Wider than the plot needs: the legends stand to the right of the panels.
+    fig = Figure(figsize=(10.5, 6.4), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2.2, 1.0))
     log_x = d.grid[0] > 0 and np.allclose(np.diff(np.log(d.grid)), np.log(d.grid[1] / d.grid[0]))
     if budget_spent:
@@ -176,14 +177,34 @@ def _draw_posterior(ax: Axes, d: DecisionView, objective: str) -> list[Annotatio
     ax.set_ylabel(objective.replace("_", " ") + goal)
     if unit:
         clip_to_unit(ax)
-    ax.legend(loc="best", fontsize=8, framealpha=0.85)
+    _legend_beside(ax)
     return labels
 
 
+def _legend_beside(ax: Axes) -> None:
+    """The panel's legend to its right: inside, it covered the band at wide ranges."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8)
+
+
+def _ei_scale(ei: np.ndarray) -> tuple[float, str]:
+    """(divisor, axis label) that put EI's peak between 1 and 10 on a plain axis.
+
+    Matplotlib's offset text ("1e-23" above the axis) was read as a value.
+    """
+    peak = float(np.nanmax(ei)) if np.isfinite(ei).any() else 0.0
+    if not peak > 0.0:
+        return 1.0, "EI (zero everywhere)"
+    exponent = int(np.floor(np.log10(peak)))
+    if exponent in (-1, 0):
+        return 1.0, "EI"
+    return 10.0**exponent, f"EI (x 1e{exponent})"
+
+
 def _draw_acquisition(ax: Axes, d: DecisionView, budget_spent: bool) -> None:
+    scale, ylabel = _ei_scale(d.ei) if d.has_model else (1.0, "EI")
     if d.has_model:
         allowed = d.grid_allowed
-        ei = np.where(allowed, d.ei, np.nan)
+        ei = np.where(allowed, d.ei, np.nan) / scale
         ax.plot(d.grid, ei, color=COLOURS["ei"], lw=1.5, label="expected improvement")
         ax.fill_between(d.grid, 0.0, ei, color=COLOURS["ei"], alpha=0.15)
         if not allowed.all():
@@ -191,7 +212,7 @@ def _draw_acquisition(ax: Axes, d: DecisionView, budget_spent: bool) -> None:
             # proposed: draw their EI apart so the argmax is visibly the choice.
             ax.plot(
                 d.grid,
-                np.where(allowed, np.nan, d.ei),
+                np.where(allowed, np.nan, d.ei) / scale,
                 color=COLOURS["failed"],
                 lw=1.0,
                 ls=":",
@@ -200,14 +221,14 @@ def _draw_acquisition(ax: Axes, d: DecisionView, budget_spent: bool) -> None:
     if d.next_x is not None:
         kind = "next (initial design)" if d.initial_design else "next point"
         if budget_spent:
-            kind = "budget spent; would be next"
+            # The margin depends on the budget: a larger one may propose elsewhere.
+            kind = "budget spent; would be next (same budget)"
         ax.axvline(
             d.next_x, color=COLOURS["next"], lw=1.5, ls="--", label=f"{kind}: {d.next_x:.3g}"
         )
     elif d.stop_reason:
         ax.text(0.5, 0.5, d.stop_reason, transform=ax.transAxes, ha="center", fontsize=9)
-    ax.set_ylabel("EI")
+    ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0.0)
-    ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 3))
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="best", fontsize=8, framealpha=0.85)
+        _legend_beside(ax)

@@ -157,7 +157,7 @@ def _draw_slice(ax: Axes, piece: AxisSlice, d: DecisionView, budget_spent: bool)
 def _next_label(d: DecisionView, budget_spent: bool) -> str:
     """The proposal's legend entry, as the 1-D figure words it."""
     if budget_spent:
-        return "would be next"
+        return "would be next (same budget)"
     return "next (initial design)" if d.initial_design else "next point"
 
 

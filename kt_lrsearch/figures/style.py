@@ -66,10 +66,11 @@ UNIT_HEADROOM = 0.1
 def clip_to_unit(ax: Axes) -> None:
     """Keeps an accuracy axis in [0, 1 + UNIT_HEADROOM], the ceiling marked.
 
-    The floor stays at 0: a divergence once stretched the axis to -0.4.
+    The floor stays near 0: a divergence once stretched the axis to -0.4.
     """
     low, high = ax.get_ylim()
-    ax.set_ylim(max(low, 0.0), min(high, 1.0 + UNIT_HEADROOM))
+    # A little below 0, so a marker at 0 (a diverged trial) is drawn whole.
+    ax.set_ylim(max(low, -0.03), min(high, 1.0 + UNIT_HEADROOM))
     if high > 1.0:
         ax.axhline(1.0, color="#999999", lw=0.6, ls="-", zorder=0)
 
