@@ -33,3 +33,21 @@ def test_reruns_separates_retries_from_repeats() -> None:
     assert reruns(retried) == ([], ["1"])
     # A finished trial handed out again: what must never happen.
     assert reruns([*clean, event("begin", "0")]) == (["0"], [])
+
+
+def test_trial_lines_come_in_trial_order_with_parallel_workers(tmp_path) -> None:
+    from oracle_helpers import finish, make_oracle
+
+    from kt_lrsearch.app.progress import TrialLog
+
+    lines: list[str] = []
+    log = TrialLog(tmp_path, max_trials=4, echo=lines.append)
+    oracle = make_oracle(str(tmp_path / "o"), max_trials=4, callbacks=[log])
+    first, second, third = (oracle.create_trial(f"tuner{i}") for i in range(3))
+    finish(oracle, second, 0.5)  # ends while the first still runs: held back
+    assert lines == []
+    finish(oracle, first, 0.4)
+    assert [line.split()[2] for line in lines] == ["1/4", "2/4"]
+    finish(oracle, third, 0.6)
+    assert [line.split()[2] for line in lines] == ["1/4", "2/4", "3/4"]
+    assert "left)" in lines[-1]  # the pace is known after two results: an ETA

@@ -43,7 +43,8 @@ HOW_TO_PROVIDE = (
     "Provide the four Fashion-MNIST files ("
     + ", ".join(FILES)
     + ") with --data-dir DIR, or put them in {cache}, or run once with internet access "
-    "so Keras downloads them there."
+    "so Keras downloads them there. Offline, --quick searches the sample shipped "
+    f"with the package ({SAMPLE_DIR}); so does --data-dir {SAMPLE_DIR}."
 )
 
 

@@ -41,6 +41,10 @@ class TrialLog:
         self.echo = echo
         self.started = time.monotonic()
         self.begun: dict[str, float] = {}
+        # When this process recorded its first result, and how many since.
+        self._first_end: float | None = None
+        self._ended_here = 0
+        self._held: dict[int, str] = {}
 
     def _record(self, event: str, trial: Any) -> None:
         line = {
@@ -76,11 +80,44 @@ class TrialLog:
         best_score = trials[best].score if best is not None else math.nan
         lr = trial.hyperparameters.values.get("learning_rate", math.nan)
         bar = "#" * done + "." * max(self.max_trials - done, 0)
-        self.echo(
+        self._in_order(
+            oracle,
+            trial_rules.trial_number(trial.trial_id),
             f"[{bar}] trial {trial_rules.trial_number(trial.trial_id)}/{self.max_trials}  "
             f"lr={lr:.3g}  {oracle.objective.name}={_result(trial)}  best={best_score:.4f}  "
-            f"{self.durations[trial.trial_id]:.1f}s  (elapsed {now - self.started:.0f}s)"
+            f"{self.durations[trial.trial_id]:.1f}s  (elapsed {now - self.started:.0f}s"
+            f"{self._eta(now, self.max_trials - done)})",
         )
+
+    def _in_order(self, oracle: Any, number: int, line: str) -> None:
+        """Prints ``line`` once every earlier-numbered trial has ended (parallel workers).
+
+        A trial that ends before an earlier one still running is held back, so
+        the lines read in trial order, as the figures and the report do.
+        """
+        self._held[number] = line
+        running = [
+            trial_rules.trial_number(t.trial_id)
+            for t in oracle.trials.values()
+            if t.status == "RUNNING"
+        ]
+        first_running = min(running, default=math.inf)
+        for ready in sorted(n for n in self._held if n < first_running):
+            self.echo(self._held.pop(ready))
+
+    def _eta(self, now: float, remaining: int) -> str:
+        """``, about Ns left`` from the pace of this process's results; "" before it is known.
+
+        The pace is the time between results since the first one, which leaves
+        out the first trial's compilation and counts parallel workers as they run.
+        """
+        self._ended_here += 1
+        if self._first_end is None:
+            self._first_end = now
+        if remaining <= 0 or self._ended_here < 2:
+            return ""
+        pace = (now - self._first_end) / (self._ended_here - 1)
+        return f", about {pace * remaining:.0f}s left"
 
 
 def _result(trial: Any) -> str:

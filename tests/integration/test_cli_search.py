@@ -39,8 +39,10 @@ PROGRESS = [
     for p in (
         r"loading data \(.+\)",
         r"data: \d+ train / \d+ validation / \d+ test images from \S+",
-        r"starting: TensorFlow loads and the first trial compiles the model \(about 10 s\)",
-        r"\[[#.]+\] trial \d+/\d+  lr=\S+  val_accuracy=\S+  best=\S+  [\d.]+s  \(elapsed \d+s\)",
+        r"starting: TensorFlow loads, then the first trial compiles the model \(10-40 s\)",
+        r"loading TensorFlow to read the finished search \(a few seconds\)",
+        r"\[[#.]+\] trial \d+/\d+  lr=\S+  val_accuracy=\S+  best=\S+  [\d.]+s  "
+        r"\(elapsed \d+s(, about \d+s left)?\)",
         r"search finished in \d+s",
         r"warning: .+",
         r"retraining lr=\S+ for \d+ epoch\(s\) on train \+ validation",
