@@ -93,7 +93,8 @@ class GPEIOracle(CrashSafeOracle):
             ``(values, score)`` pairs (:mod:`kt_lrsearch.tuning.warm_start`). They and
             the new trials form one two-task GP whose relatedness is averaged
             over what the new scores support (:mod:`kt_lrsearch.core.two_task`); the
-            first trial is the earlier best and there is no initial design. Only
+            first trial is where the earlier search's GP has its highest mean
+            (near its best trial, not always on it), and there is no initial design. Only
             new trials count towards ``max_trials``. Empty (the default): a
             cold search.
         threads: The decision's own thread bound, for BLAS (NumPy, SciPy) and the
