@@ -96,10 +96,12 @@ class TrialLog:
         the lines read in trial order, as the figures and the report do.
         """
         self._held[number] = line
+        # Only trials handed out by this process: one left RUNNING by a killed
+        # process may never end here, and would hold every line back.
         running = [
-            trial_rules.trial_number(t.trial_id)
-            for t in oracle.trials.values()
-            if t.status == "RUNNING"
+            trial_rules.trial_number(trial_id)
+            for trial_id in self.begun
+            if getattr(oracle.trials.get(trial_id), "status", None) == "RUNNING"
         ]
         first_running = min(running, default=math.inf)
         for ready in sorted(n for n in self._held if n < first_running):
