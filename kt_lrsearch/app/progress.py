@@ -65,6 +65,9 @@ class TrialLog:
 
     def on_trial_end(self, oracle: Any, trial: Any) -> None:
         now = time.monotonic()
+        self._ended_here += 1
+        if self._first_end is None:
+            self._first_end = now
         self._record("end", trial)
         self.durations[trial.trial_id] = round(
             now - self.begun.pop(trial.trial_id, self.started), 3
@@ -80,29 +83,26 @@ class TrialLog:
         best_score = trials[best].score if best is not None else math.nan
         lr = trial.hyperparameters.values.get("learning_rate", math.nan)
         bar = "#" * done + "." * max(self.max_trials - done, 0)
+        number = trial_rules.trial_number(trial.trial_id)
         self._in_order(
-            oracle,
-            trial_rules.trial_number(trial.trial_id),
-            f"[{bar}] trial {trial_rules.trial_number(trial.trial_id)}/{self.max_trials}  "
+            number,
+            f"[{bar}] trial {number}/{self.max_trials}  "
             f"lr={lr:.3g}  {oracle.objective.name}={_result(trial)}  best={best_score:.4f}  "
             f"{self.durations[trial.trial_id]:.1f}s  (elapsed {now - self.started:.0f}s"
             f"{self._eta(now, self.max_trials - done)})",
         )
 
-    def _in_order(self, oracle: Any, number: int, line: str) -> None:
+    def _in_order(self, number: int, line: str) -> None:
         """Prints ``line`` once every earlier-numbered trial has ended (parallel workers).
 
         A trial that ends before an earlier one still running is held back, so
         the lines read in trial order, as the figures and the report do.
+        ``begun`` holds the trials this process handed out and has not seen end:
+        one left running by a killed process may never end here, and would hold
+        every line back.
         """
         self._held[number] = line
-        # Only trials handed out by this process: one left RUNNING by a killed
-        # process may never end here, and would hold every line back.
-        running = [
-            trial_rules.trial_number(trial_id)
-            for trial_id in self.begun
-            if getattr(oracle.trials.get(trial_id), "status", None) == "RUNNING"
-        ]
+        running = [trial_rules.trial_number(trial_id) for trial_id in self.begun]
         first_running = min(running, default=math.inf)
         for ready in sorted(n for n in self._held if n < first_running):
             self.echo(self._held.pop(ready))
@@ -113,10 +113,7 @@ class TrialLog:
         The pace is the time between results since the first one, which leaves
         out the first trial's compilation and counts parallel workers as they run.
         """
-        self._ended_here += 1
-        if self._first_end is None:
-            self._first_end = now
-        if remaining <= 0 or self._ended_here < 2:
+        if self._first_end is None or remaining <= 0 or self._ended_here < 2:
             return ""
         pace = (now - self._first_end) / (self._ended_here - 1)
         return f", about {pace * remaining:.0f}s left"

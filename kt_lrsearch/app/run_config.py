@@ -144,7 +144,7 @@ def make_run_dir(run_dir: pathlib.Path, overwrite: bool) -> None:
         if (run_dir / PROJECT).is_dir():
             raise SearchError(
                 f"{run_dir / 'config.json'} is missing, but {run_dir / PROJECT} holds a "
-                f"search: {way_out(run_dir)}"
+                f"search: {way_out(run_dir / PROJECT)}"
             )
         raise SearchError(
             f"--out {run_dir}: not empty and not a kt_lrsearch run (no config.json); "
@@ -228,7 +228,7 @@ def check_same_config(
         previous = payload["search"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise SearchError(
-            f"{saved}: unreadable run configuration ({error}); {way_out(saved.parent)}"
+            f"{saved}: unreadable run configuration ({error}); {way_out(saved.parent / PROJECT)}"
         ) from None
     fields = config.search_fields()
     # A field added since the run was made counts as its default (e.g. warm_start).

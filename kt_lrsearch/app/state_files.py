@@ -39,15 +39,20 @@ ORACLE_KEYS = frozenset(
 )
 
 
-def way_out(run_dir: pathlib.Path, first: str = "") -> str:
+def way_out(project: pathlib.Path, damaged_trial: pathlib.Path | None = None) -> str:
     """The ways out of damaged Keras Tuner state, best first; none loses a trial.
 
-    ``first`` is a step the new run needs before its warm start reads the folder.
+    Args:
+        project: The Keras Tuner project folder (``RUN/tuner``) a new run can
+            warm-start from.
+        damaged_trial: A trial file the warm start could not read: its folder
+            is moved out of the project first.
     """
+    first = "" if damaged_trial is None else f"move {damaged_trial.parent} out of the run and "
     return (
         "restore it from a copy of the run to resume, or "
         f"{first}start a new run that reuses every finished trial: --out NEW_DIR "
-        f"--warm-start {run_dir / 'tuner'} (--overwrite would start afresh and lose them)"
+        f"--warm-start {project} (--overwrite would start afresh and lose them)"
     )
 
 
@@ -65,10 +70,10 @@ def check_state_files(
     states = [*project.glob("*.json"), *project.glob("trial_*/trial.json")]
     # A temporary a kill left behind is not state (pathlib's glob matches dotfiles).
     states = [s for s in states if not s.name.startswith(TMP_PREFIX)]
-    payloads = {state: _state_payload(state, project.parent) for state in states}
+    payloads = {state: _state_payload(state, project) for state in states}
     for state, payload in payloads.items():
         if state.name == "trial.json":
-            _check_trial(state, payload, lr_range, name, project.parent)
+            _check_trial(state, payload, lr_range, name, project)
     oracle = payloads.get(project / "oracle.json")
     trials = [s for s in states if s.name == "trial.json"]
     if oracle is not None:
@@ -78,11 +83,11 @@ def check_state_files(
     elif trials and any(s.name.startswith("tuner") for s in states):
         raise StorageError(
             f"{project / 'oracle.json'} is missing, but {len(trials)} trial file(s) are "
-            f"there: {way_out(project.parent)}"
+            f"there: {way_out(project)}"
         )
 
 
-def _state_payload(state: pathlib.Path, run_dir: pathlib.Path) -> dict[str, Any]:
+def _state_payload(state: pathlib.Path, project: pathlib.Path) -> dict[str, Any]:
     """A state file's JSON object, or StorageError naming the file."""
     try:
         payload = json.loads(state.read_text())
@@ -98,8 +103,10 @@ def _state_payload(state: pathlib.Path, run_dir: pathlib.Path) -> dict[str, Any]
             f"{state}: unreadable Keras Tuner tuner state ({problem}); it holds no trial "
             "data: delete it and rerun the same command (finished trials are kept)"
         )
-    first = f"move {state.parent} out of the run and " if state.name == "trial.json" else ""
-    raise StorageError(f"{state}: corrupt Keras Tuner state ({problem}); {way_out(run_dir, first)}")
+    damaged = state if state.name == "trial.json" else None
+    raise StorageError(
+        f"{state}: corrupt Keras Tuner state ({problem}); {way_out(project, damaged)}"
+    )
 
 
 def _check_oracle(project: pathlib.Path, oracle: dict[str, Any]) -> None:
@@ -108,7 +115,7 @@ def _check_oracle(project: pathlib.Path, oracle: dict[str, Any]) -> None:
     if missing:
         raise StorageError(
             f"{project / 'oracle.json'}: corrupt Keras Tuner state (no {', '.join(missing)}); "
-            f"{way_out(project.parent)}"
+            f"{way_out(project)}"
         )
     listed = [*oracle["start_order"], *oracle["ongoing_trials"].values()]
     for trial_id in dict.fromkeys(str(t) for t in listed):
@@ -117,7 +124,7 @@ def _check_oracle(project: pathlib.Path, oracle: dict[str, Any]) -> None:
         if not (project / f"trial_{trial_id}" / "trial.json").is_file():
             raise StorageError(
                 f"{project / f'trial_{trial_id}' / 'trial.json'} is missing, though "
-                f"oracle.json lists trial {trial_id}: {way_out(project.parent)}"
+                f"oracle.json lists trial {trial_id}: {way_out(project)}"
             )
 
 
@@ -126,7 +133,7 @@ def _check_trial(
     payload: dict[str, Any],
     lr_range: tuple[float, float] | None,
     name: str,
-    run_dir: pathlib.Path,
+    project: pathlib.Path,
 ) -> None:
     """A trial file has the keys Keras Tuner reads, and a value inside the searched range."""
     missing = sorted(TRIAL_KEYS - payload.keys())
@@ -136,7 +143,7 @@ def _check_trial(
     if missing:
         raise StorageError(
             f"{state}: corrupt Keras Tuner trial (no {', '.join(missing)}); "
-            f"{way_out(run_dir, f'move {state.parent} out of the run and ')}"
+            f"{way_out(project, state)}"
         )
     value = values["values"].get(name)
     if lr_range is None or not isinstance(value, (int, float)):

@@ -43,7 +43,10 @@ class SilenceWatch:
     silent_floor_s: float = 300.0
     silent_factor: float = 10.0
     _since: dict[str, tuple[Any, float]] = dataclasses.field(default_factory=dict)
+    # tuner id -> when it was first seen stopped; and those reported stopped.
     _stopped: dict[str, float] = dataclasses.field(default_factory=dict)
+    _reported_stopped: set[str] = dataclasses.field(default_factory=set)
+    # (tuner id, trial id) reported as stuck.
     _said: set[tuple[str, Any]] = dataclasses.field(default_factory=set)
     # Seconds each finished trial took, as seen from here: the "usual" time.
     _durations: list[float] = dataclasses.field(default_factory=list)
@@ -78,16 +81,14 @@ class SilenceWatch:
 
     def _check_stopped(self, tuner_id: str, pid: int, now: float) -> None:
         if not is_stopped(pid):
-            if (
-                self._stopped.pop(tuner_id, None) is not None
-                and (tuner_id, "stopped") in self._said
-            ):
-                self._said.discard((tuner_id, "stopped"))
+            self._stopped.pop(tuner_id, None)
+            if tuner_id in self._reported_stopped:
+                self._reported_stopped.discard(tuner_id)
                 self.echo(f"chief: worker {tuner_id} (pid {pid}) goes on")
             return
         since = self._stopped.setdefault(tuner_id, now)
-        if now - since >= self.stopped_grace_s and (tuner_id, "stopped") not in self._said:
-            self._said.add((tuner_id, "stopped"))
+        if now - since >= self.stopped_grace_s and tuner_id not in self._reported_stopped:
+            self._reported_stopped.add(tuner_id)
             self.echo(
                 f"warning: worker {tuner_id} (pid {pid}) is stopped (SIGSTOP or Ctrl-Z) and "
                 f"the search waits for it: `kill -CONT {pid}` lets it go on; `kill {pid}` "

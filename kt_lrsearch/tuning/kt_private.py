@@ -44,6 +44,7 @@ REQUIRED: tuple[tuple[str, str, str], ...] = (
     ("hyperparameter", "_get_n_values", "the number of values of a stepped Int or Float"),
     ("module", "keras_tuner.src.protos", "the gRPC service a chief serves workers with"),
     ("module", "keras_tuner.src.distribute.oracle_chief", "OracleServicer and exit_chief"),
+    ("module", "keras_tuner.src.distribute.utils", "a worker process told apart before a tuner"),
 )
 OVERRIDDEN = ("_record_values", "_save_trial", "_try_build")
 
@@ -133,6 +134,13 @@ def build_in_scope(tuner: keras_tuner.Tuner, hp: keras_tuner.HyperParameters) ->
 def is_worker(tuner: keras_tuner.Tuner) -> bool:
     """Whether this tuner is a worker of a distributed search (not the chief)."""
     return bool(tuner._is_worker())
+
+
+def is_worker_process() -> bool:
+    """:func:`is_worker` before a tuner exists: Keras Tuner's own test of its variables."""
+    from keras_tuner.src.distribute import utils
+
+    return bool(utils.has_chief_oracle() and not utils.is_chief_oracle())
 
 
 def tuner_file(tuner: keras_tuner.Tuner) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import time
 
+from kt_lrsearch.tuning import kt_private
+
 try:  # POSIX; elsewhere (Windows) projects are not locked
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -33,19 +35,14 @@ def lock_path(directory: str, project_name: str) -> str:
     return os.path.join(directory, f".{project_name}.lock")
 
 
-def is_distributed_worker() -> bool:
-    """A worker of a distributed Keras Tuner search (its chief holds the lock)."""
-    distributed = "KERASTUNER_ORACLE_IP" in os.environ
-    return distributed and os.environ.get("KERASTUNER_TUNER_ID", "chief") != "chief"
-
-
 def hold(directory: str, project_name: str) -> None:
     """Takes the project's lock for this process, until the process ends.
 
     Raises:
         ProjectInUse: Another live process holds it (its pid named).
     """
-    if fcntl is None or "://" in directory or is_distributed_worker():
+    # A distributed search's workers share the project its chief holds.
+    if fcntl is None or "://" in directory or kt_private.is_worker_process():
         return
     path = os.path.realpath(lock_path(directory, project_name))
     if path in _HELD:

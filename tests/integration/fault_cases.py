@@ -75,6 +75,13 @@ def damage(run: pathlib.Path, name: str, fault: str) -> None:
         raise ValueError(f"unknown fault {fault!r}")
 
 
+def cli(*args: str) -> subprocess.CompletedProcess:
+    """``python cli.py ARGS`` from the checkout, its output captured."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, "cli.py", *args]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+
+
 def run_case(
     base: pathlib.Path, work: pathlib.Path, name: str, fault: str, args: list[str]
 ) -> Outcome:
@@ -82,9 +89,7 @@ def run_case(
     shutil.copytree(base, work, symlinks=True)
     before = _trial_records(work)
     damage(work, name, fault)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = [sys.executable, "cli.py", *[a.replace("{run}", str(work)) for a in args]]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    done = cli(*[a.replace("{run}", str(work)) for a in args])
     if fault == "unreadable" and (work / name).is_file():
         (work / name).chmod(0o644)
     after = _trial_records(work)

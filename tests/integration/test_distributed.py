@@ -61,6 +61,19 @@ def wait_while_running(
         time.sleep(pause)
 
 
+def start_until_tuner1_trains(out: pathlib.Path, log: pathlib.Path, trials_done: int):
+    """Starts the chief; returns (chief, deadline) once ``trials_done`` trials have
+    ended and tuner1 is in the middle of one (the chief saves oracle.json whenever
+    it hands a trial out)."""
+    chief = start(ARGS, out, log)
+    deadline = time.monotonic() + 600
+    progress = f"trial {trials_done}/{MAX_TRIALS}"
+    wait_while_running(
+        chief, log, lambda: progress in log.read_text() and "tuner1" in ongoing(out), deadline
+    )
+    return chief, deadline
+
+
 def worker_pids(log: str) -> dict[str, int]:
     return {name: int(pid) for name, pid in re.findall(r"(tuner\d) \(pid (\d+)\)", log)}
 
@@ -99,13 +112,8 @@ def test_two_workers_on_loopback(tmp_path) -> None:
 
 def test_a_killed_worker_stops_the_search_and_a_rerun_resumes(tmp_path) -> None:
     out, log = tmp_path / "run", tmp_path / "first.log"
-    chief = start(ARGS, out, log)
-    deadline = time.monotonic() + 600
-    # Two trials done, and tuner1 in the middle of one (the chief saves
-    # oracle.json whenever it hands a trial out).
-    wait_while_running(
-        chief, log, lambda: "trial 2/6" in log.read_text() and "tuner1" in ongoing(out), deadline
-    )
+    # Two trials done, and tuner1 in the middle of one.
+    chief, _ = start_until_tuner1_trains(out, log, trials_done=2)
     pids = worker_pids(log.read_text())
     os.kill(pids["tuner1"], signal.SIGKILL)
     assert chief.wait(timeout=120) == 1
@@ -122,11 +130,7 @@ def test_a_killed_worker_stops_the_search_and_a_rerun_resumes(tmp_path) -> None:
 
 def test_a_stopped_worker_is_reported_and_the_search_goes_on_when_it_does(tmp_path) -> None:
     out, log = tmp_path / "run", tmp_path / "chief.log"
-    chief = start(ARGS, out, log)
-    deadline = time.monotonic() + 600
-    wait_while_running(
-        chief, log, lambda: "trial 1/6" in log.read_text() and "tuner1" in ongoing(out), deadline
-    )
+    chief, deadline = start_until_tuner1_trains(out, log, trials_done=1)
     pid = worker_pids(log.read_text())["tuner1"]
     os.kill(pid, signal.SIGSTOP)
     try:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 import pytest
-from fault_cases import FAULTS, ROOT, STATE_FILES, run_case
+from fault_cases import FAULTS, ROOT, STATE_FILES, cli, run_case
 from process_helpers import SAMPLE, SLOW_WITH_SAMPLE
 
 pytestmark = SLOW_WITH_SAMPLE
@@ -24,17 +24,11 @@ ARGS = ["search", "--quick", "--train-limit", "400", "--max-trials", "4", "--see
 ARGS += ["--data-dir", str(SAMPLE)]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = [sys.executable, "cli.py", *args]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-
-
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory) -> pathlib.Path:
     """A finished quick run (4 trials), made once for the module."""
     run = tmp_path_factory.mktemp("finished") / "run"
-    done = _cli(*ARGS, "--out", str(run))
+    done = cli(*ARGS, "--out", str(run))
     assert done.returncode == 0, done.stdout + done.stderr
     return run
 
@@ -72,7 +66,7 @@ def test_the_way_out_of_damaged_state_keeps_every_other_trial(
     assert outcome.returncode == 1 and "--warm-start" in outcome.output
     if name.endswith("trial.json"):
         shutil.move(work / "tuner" / "trial_2", tmp_path / "trial_2-damaged")  # as it says
-    new = _cli(*ARGS, "--out", str(tmp_path / "new"), "--warm-start", str(work / "tuner"))
+    new = cli(*ARGS, "--out", str(tmp_path / "new"), "--warm-start", str(work / "tuner"))
     assert new.returncode == 0, new.stdout + new.stderr
     kept = 4 if name.endswith("oracle.json") else 3
     assert f"{kept} earlier trial(s) ({kept} completed)" in new.stdout
